@@ -1,0 +1,124 @@
+//! The book itself: serving it, testing the code in its chapters, building it with the link check.
+
+use crate::cmd::Cmd;
+use crate::{links, tools};
+use anyhow::{Context, Result, bail};
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+/// Where `mdbook-mermaid`'s script is placed so that only pages with a diagram load it
+/// (see theme/mermaid-loader.js).
+const MERMAID_JS: &str = "src/assets/mermaid.min.js";
+
+/// `cargo xtask serve`.
+pub fn serve(root: &Path) -> Result<()> {
+    tools::install(root)?;
+    prepare(root)?;
+    eprintln!("Serving the book at http://localhost:3000 (Ctrl-C stops it).");
+    Cmd::new("mdbook")
+        .args(["serve", "--hostname", "127.0.0.1", "--port", "3000"])
+        .dir(root)
+        .run_interactive()
+}
+
+/// Everything a build needs that is not in git.
+pub fn prepare(root: &Path) -> Result<()> {
+    write_mermaid_script(root)
+}
+
+/// `mdbook test` against one build of the crates the chapters use.
+pub fn test(root: &Path) -> Result<()> {
+    prepare(root)?;
+    let deps = build_book_deps(root)?;
+    Cmd::new("mdbook")
+        .arg("test")
+        .arg("-L")
+        .arg(&deps)
+        .dir(root)
+        .timeout(Duration::from_secs(20 * 60))
+        .run()
+        .context("a code block in a chapter failed to compile or run (see above)")
+}
+
+/// `mdbook build` (HTML and the linkcheck2 backend), then the `#fragment` check.
+pub fn build_and_check_links(root: &Path) -> Result<()> {
+    build(root)?;
+    links::check_fragments(&root.join("book/html"))
+}
+
+pub fn build(root: &Path) -> Result<()> {
+    prepare(root)?;
+    let out = Cmd::new("mdbook")
+        .arg("build")
+        .dir(root)
+        .timeout(Duration::from_secs(5 * 60))
+        .capture()?;
+    eprint!("{}", out.stderr);
+    // mdBook reports a missing include or a preprocessor's complaint as an ERROR line but may
+    // still exit 0; treat it as the failure it is.
+    let errors: Vec<&str> = out
+        .stderr
+        .lines()
+        .filter(|l| l.contains("ERROR") || l.contains("error:"))
+        .collect();
+    if !out.status.success() || !errors.is_empty() {
+        bail!("`mdbook build` reported errors:\n{}", errors.join("\n"));
+    }
+    Ok(())
+}
+
+/// Builds `ci/book-deps` into a folder of its own and returns its `deps` folder, which then holds
+/// exactly one build of each crate (rustdoc refuses "multiple candidates").
+fn build_book_deps(root: &Path) -> Result<PathBuf> {
+    let target = root.join("target/book-deps");
+    let deps = target.join("debug/deps");
+    let build = || {
+        Cmd::new("cargo")
+            .args(["build", "--quiet", "-p", "book-deps", "--target-dir"])
+            .arg(&target)
+            .dir(root)
+            .timeout(Duration::from_secs(10 * 60))
+            .run()
+    };
+    build()?;
+    if count_rlibs(&deps, "libfutures-")? != 1 {
+        // A leftover build of an older version: start this folder afresh.
+        std::fs::remove_dir_all(&target)?;
+        build()?;
+    }
+    Ok(deps)
+}
+
+fn count_rlibs(dir: &Path, prefix: &str) -> Result<usize> {
+    let mut count = 0;
+    for entry in std::fs::read_dir(dir).with_context(|| format!("cannot list {}", dir.display()))? {
+        let name = entry?.file_name();
+        let name = name.to_string_lossy();
+        if name.starts_with(prefix) && name.ends_with(".rlib") {
+            count += 1;
+        }
+    }
+    Ok(count)
+}
+
+/// Copies mermaid's script out of the pinned mdbook-mermaid (which embeds it) into the book.
+fn write_mermaid_script(root: &Path) -> Result<()> {
+    let target = root.join(MERMAID_JS);
+    if target.exists() {
+        return Ok(());
+    }
+    let scratch = root.join("target/mermaid-install");
+    let _ = std::fs::remove_dir_all(&scratch);
+    std::fs::create_dir_all(&scratch)?;
+    std::fs::write(scratch.join("book.toml"), "[book]\ntitle = \"scratch\"\n")?;
+    Cmd::new("mdbook-mermaid")
+        .arg("install")
+        .arg(&scratch)
+        .quiet()
+        .timeout(Duration::from_secs(60))
+        .read()?;
+    std::fs::create_dir_all(target.parent().context("path has a parent")?)?;
+    std::fs::copy(scratch.join("mermaid.min.js"), &target)
+        .context("mdbook-mermaid install wrote no mermaid.min.js")?;
+    Ok(())
+}

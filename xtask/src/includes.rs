@@ -1,0 +1,174 @@
+//! Checks that tie chapters to listings: every `{{#include}}` / `{{#rustdoc_include}}` names a
+//! file and anchor that exist, every listing crate is shown by some chapter, and every listing is
+//! checked by something (a test, an output.txt, or a benchmark).
+
+use crate::listings::{self, relative};
+use anyhow::{Context, Result, bail};
+use regex::Regex;
+use std::path::{Path, PathBuf};
+
+pub fn check(root: &Path) -> Result<()> {
+    let mut problems = Vec::new();
+    let mut included = Vec::new();
+    for chapter in markdown_files(&root.join("src"))? {
+        let text = std::fs::read_to_string(&chapter)
+            .with_context(|| format!("cannot read {}", chapter.display()))?;
+        for include in find_includes(&text) {
+            let at = format!("{}:{}", relative(root, &chapter), include.line);
+            let file = chapter.parent().unwrap_or(root).join(&include.path);
+            match std::fs::read_to_string(&file) {
+                Err(_) => problems.push(format!(
+                    "{at}: {{{{#{} {}}}}} names a file that does not exist",
+                    include.kind, include.path
+                )),
+                Ok(body) => {
+                    if let Some(anchor) = &include.anchor
+                        && !has_anchor(&body, anchor)
+                    {
+                        problems.push(format!(
+                            "{at}: {} has no `ANCHOR: {anchor}` … `ANCHOR_END: {anchor}` pair",
+                            include.path
+                        ));
+                    }
+                    included.push(file.canonicalize().unwrap_or(file));
+                }
+            }
+        }
+    }
+    let (listings, _) = listings::discover(root)?;
+    for listing in &listings {
+        let dir = listing.dir.canonicalize().unwrap_or(listing.dir.clone());
+        if !included.iter().any(|file| file.starts_with(&dir)) {
+            problems.push(format!(
+                "{}: no chapter includes any file of this listing",
+                relative(root, &listing.dir)
+            ));
+        }
+        if !listing.dir.join("output.txt").exists()
+            && listing.meta.bench.is_none()
+            && !has_tests(&listing.dir)?
+        {
+            problems.push(format!(
+                "{}: nothing checks this listing (give it a #[test], an output.txt or a bench)",
+                relative(root, &listing.dir)
+            ));
+        }
+    }
+    if !problems.is_empty() {
+        bail!("{}", problems.join("\n"));
+    }
+    eprintln!(
+        "{} includes resolve; {} listings are each shown and checked",
+        included.len(),
+        listings.len()
+    );
+    Ok(())
+}
+
+#[derive(Debug, PartialEq)]
+struct Include {
+    line: usize,
+    kind: String,
+    path: String,
+    anchor: Option<String>,
+}
+
+fn find_includes(text: &str) -> Vec<Include> {
+    let pattern = Regex::new(r"(\\?)\{\{#(include|rustdoc_include|playground)\s+([^\s}]+)")
+        .expect("valid pattern");
+    let mut found = Vec::new();
+    for (index, line) in text.lines().enumerate() {
+        for capture in pattern.captures_iter(line) {
+            if &capture[1] == "\\" {
+                continue; // an escaped include, shown literally
+            }
+            let spec = &capture[3];
+            let (path, selector) = match spec.split_once(':') {
+                Some((path, selector)) => (path, Some(selector)),
+                None => (spec, None),
+            };
+            // `file:12` and `file:3:9` select lines; anything else names an anchor.
+            let anchor = selector
+                .filter(|s| {
+                    !s.split(':')
+                        .all(|part| part.chars().all(|c| c.is_ascii_digit()))
+                })
+                .map(str::to_string);
+            found.push(Include {
+                line: index + 1,
+                kind: capture[2].to_string(),
+                path: path.to_string(),
+                anchor,
+            });
+        }
+    }
+    found
+}
+
+fn has_anchor(body: &str, anchor: &str) -> bool {
+    let begins = Regex::new(&format!(r"ANCHOR:\s*{}\b", regex::escape(anchor))).expect("pattern");
+    let ends = Regex::new(&format!(r"ANCHOR_END:\s*{}\b", regex::escape(anchor))).expect("pattern");
+    begins.is_match(body) && ends.is_match(body)
+}
+
+fn has_tests(dir: &Path) -> Result<bool> {
+    for file in files_with_extension(dir, "rs")? {
+        if std::fs::read_to_string(&file)?.contains("#[test]") {
+            return Ok(true);
+        }
+    }
+    Ok(false)
+}
+
+pub fn markdown_files(dir: &Path) -> Result<Vec<PathBuf>> {
+    files_with_extension(dir, "md")
+}
+
+/// Every file below `dir` (skipping `target`) whose name ends in `.ext`, sorted.
+pub fn files_with_extension(dir: &Path, ext: &str) -> Result<Vec<PathBuf>> {
+    let mut found = Vec::new();
+    let mut pending = vec![dir.to_path_buf()];
+    while let Some(dir) = pending.pop() {
+        for entry in
+            std::fs::read_dir(&dir).with_context(|| format!("cannot list {}", dir.display()))?
+        {
+            let path = entry?.path();
+            if path.is_dir() {
+                if path.file_name().is_some_and(|n| n != "target") {
+                    pending.push(path);
+                }
+            } else if path.extension().is_some_and(|e| e == ext) {
+                found.push(path);
+            }
+        }
+    }
+    found.sort();
+    Ok(found)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reads_paths_anchors_and_line_ranges() {
+        let text = "intro\n{{#rustdoc_include ../listings/a/src/main.rs:state}}\n\
+                    {{#include ../x.txt:3:9}} and \\{{#include skipped.md}}\n{{#include y.md}}";
+        let found = find_includes(text);
+        assert_eq!(found.len(), 3);
+        assert_eq!(found[0].path, "../listings/a/src/main.rs");
+        assert_eq!(found[0].anchor.as_deref(), Some("state"));
+        assert_eq!((found[1].line, found[1].anchor.as_deref()), (3, None));
+        assert_eq!(found[2].path, "y.md");
+    }
+
+    #[test]
+    fn anchors_need_both_ends() {
+        assert!(has_anchor("// ANCHOR: run\nx\n// ANCHOR_END: run\n", "run"));
+        assert!(!has_anchor("// ANCHOR: run\nx\n", "run"));
+        assert!(!has_anchor(
+            "// ANCHOR: running\n// ANCHOR_END: running",
+            "run"
+        ));
+    }
+}
