@@ -51,18 +51,24 @@ pub fn build(root: &Path) -> Result<()> {
     let out = Cmd::new("mdbook")
         .arg("build")
         .dir(root)
+        .env("RUST_BACKTRACE", "0")
+        .env("RUST_LIB_BACKTRACE", "0")
         .timeout(Duration::from_secs(5 * 60))
         .capture()?;
-    eprint!("{}", out.stderr);
-    // mdBook reports a missing include or a preprocessor's complaint as an ERROR line but may
-    // still exit 0; treat it as the failure it is.
+    // mdBook reports a missing include as an ERROR line yet exits 0; treat it as the failure it
+    // is. (linkcheck2 does fail the build on a link to a missing file.)
     let errors: Vec<&str> = out
         .stderr
         .lines()
-        .filter(|l| l.contains("ERROR") || l.contains("error:"))
+        .filter(|l| l.contains("ERROR") || l.contains("error"))
         .collect();
     if !out.status.success() || !errors.is_empty() {
-        bail!("`mdbook build` reported errors:\n{}", errors.join("\n"));
+        eprint!("{}", out.stderr);
+        bail!(
+            "`mdbook build` failed ({}); the first problem: {}",
+            out.status,
+            errors.first().unwrap_or(&"see the log above")
+        );
     }
     Ok(())
 }
