@@ -55,13 +55,16 @@ fn run(args: &[String]) -> Result<()> {
     }
 }
 
+/// One check of `cargo xtask test`.
+type Step = fn(&Path) -> Result<()>;
+
 /// Every check, cheapest first; the first failure stops the run.
 fn test(root: &Path, args: &[String]) -> Result<()> {
     if let Some(arg) = args.first() {
         bail!("`cargo xtask test` takes no arguments (got `{arg}`)");
     }
     tools::install(root)?;
-    let steps: &[(&str, fn(&Path) -> Result<()>)] = &[
+    let steps: &[(&str, Step)] = &[
         ("format, lints and spelling", tools::lint),
         ("includes and listings", includes::check),
         ("listing tests", listings::test),

@@ -22,15 +22,6 @@ fn pins(root: &Path) -> Result<Pins> {
     toml::from_str(&text).with_context(|| format!("{} is not valid", path.display()))
 }
 
-/// The version of a pinned cargo tool, for messages and checks elsewhere.
-pub fn pinned_version(root: &Path, krate: &str) -> Result<String> {
-    pins(root)?
-        .cargo
-        .get(krate)
-        .cloned()
-        .with_context(|| format!("ci/tools.toml pins no version of {krate}"))
-}
-
 /// Installs every pinned cargo tool that is not installed at its pinned version.
 pub fn install(root: &Path) -> Result<()> {
     check_rust_version()?;
