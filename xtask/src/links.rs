@@ -107,11 +107,16 @@ fn normalize(path: &Path) -> PathBuf {
     out
 }
 
+/// A built page's name, with the chapter it was made from where there is one.
 fn display(base: &Path, path: &Path) -> String {
-    path.strip_prefix(base)
-        .unwrap_or(path)
-        .display()
-        .to_string()
+    let page = path.strip_prefix(base).unwrap_or(path);
+    let source = Path::new("src").join(page.with_extension("md"));
+    let book_root = base.parent().and_then(Path::parent).unwrap_or(base);
+    if book_root.join(&source).exists() {
+        format!("{} (from {})", page.display(), source.display())
+    } else {
+        page.display().to_string()
+    }
 }
 
 #[cfg(test)]
