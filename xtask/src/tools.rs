@@ -11,7 +11,7 @@ use std::time::Duration;
 struct Pins {
     /// crate name → exact version, installed with `cargo install --locked`.
     cargo: BTreeMap<String, String>,
-    /// program → Debian package that provides it.
+    /// program (or absolute file path) → Debian package that provides it.
     apt: BTreeMap<String, String>,
 }
 
@@ -54,10 +54,18 @@ pub fn install(root: &Path) -> Result<()> {
     Ok(())
 }
 
-/// Makes sure a program from a Debian package is there: installs it with apt-get on Debian as
-/// root, and otherwise says exactly what to install.
+/// Makes sure a program (or, for a path starting with `/`, a file such as a font) from a Debian
+/// package is there: installs it with apt-get on Debian as root, and otherwise says exactly what
+/// to install.
 pub fn require_system(root: &Path, program: &str) -> Result<()> {
-    if exists(program) {
+    let present = || {
+        if program.starts_with('/') {
+            Path::new(program).exists()
+        } else {
+            exists(program)
+        }
+    };
+    if present() {
         return Ok(());
     }
     let pins = pins(root)?;
@@ -85,8 +93,8 @@ pub fn require_system(root: &Path, program: &str) -> Result<()> {
         .env("DEBIAN_FRONTEND", "noninteractive")
         .timeout(Duration::from_secs(20 * 60))
         .run()?;
-    if !exists(program) {
-        bail!("installed {package}, but `{program}` is still not on PATH");
+    if !present() {
+        bail!("installed {package}, but `{program}` is still missing");
     }
     Ok(())
 }

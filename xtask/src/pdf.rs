@@ -1,0 +1,425 @@
+//! The offline PDF. `cargo xtask pdf` prints a copy of mdBook's print page with headless
+//! Chromium; `cargo xtask test` also checks the result: outline, page numbers, fonts, diagrams,
+//! margins and links.
+//!
+//! mdBook's print.html calls `window.print()` on load, which stops headless Chromium from
+//! printing it. Rather than fork mdBook's theme, we write `print-pdf.html` beside it without that
+//! call, with `theme/pdf.css`, a cover and part title pages, then print that copy and remove it.
+
+use crate::cmd::Cmd;
+use crate::summary::{self, Chapter};
+use crate::{book, listings::relative, tools};
+use anyhow::{Context, Result, bail};
+use regex::Regex;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+const AUTO_PRINT: &str = "window.setTimeout(window.print, 100);";
+const PAGE_BREAK: &str = r#"<div style="break-before: page; page-break-before: always;"></div>"#;
+/// Headless Chromium as root on a machine with no network: no sandbox, no background traffic.
+const CHROMIUM_FLAGS: &[&str] = &[
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+];
+const CJK_FONT: &str = "/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc";
+
+/// `cargo xtask pdf`: builds the book and writes `book/pdf/<book-name>.pdf`.
+pub fn build(root: &Path) -> Result<PathBuf> {
+    for needed in ["chromium", "pdftoppm", CJK_FONT] {
+        tools::require_system(root, needed)?;
+    }
+    book::build(root)?;
+    let html = root.join("book/html");
+    let copy = html.join("print-pdf.html");
+    std::fs::write(&copy, print_copy(root, &html)?)?;
+    let out_dir = root.join("book/pdf");
+    std::fs::create_dir_all(&out_dir)?;
+    let pdf = out_dir.join(format!("{}.pdf", slug(&book_field(root, "title")?)));
+    let _ = std::fs::remove_file(&pdf);
+    let profile = root.join("target/chromium-pdf-profile");
+    let _ = std::fs::remove_dir_all(&profile);
+    let printed = Cmd::new("chromium")
+        .args(CHROMIUM_FLAGS)
+        .arg(format!("--user-data-dir={}", profile.display()))
+        .args([
+            "--no-pdf-header-footer",
+            "--generate-pdf-document-outline",
+            // Let mermaid finish drawing before the page is printed.
+            "--virtual-time-budget=30000",
+        ])
+        .arg(format!("--print-to-pdf={}", pdf.display()))
+        .arg(format!("file://{}", copy.display()))
+        .timeout(Duration::from_secs(180))
+        .capture();
+    let _ = std::fs::remove_file(&copy);
+    let printed = printed?;
+    if !pdf.exists() {
+        bail!(
+            "Chromium wrote no PDF ({}):\n{}",
+            printed.status,
+            crate::cmd::tail(&printed.stderr, 20)
+        );
+    }
+    eprintln!("wrote {}", relative(root, &pdf));
+    Ok(pdf)
+}
+
+/// Part of `cargo xtask test`: build the PDF and check it.
+pub fn test(root: &Path) -> Result<()> {
+    let pdf = build(root)?;
+    check(root, &pdf)
+}
+
+/// print.html, made printable by Chromium: no auto-print, the PDF style sheet, a cover, and
+/// part title pages with each part's chapter headings one level down (so the outline nests).
+fn print_copy(root: &Path, html: &Path) -> Result<String> {
+    let page = std::fs::read_to_string(html.join("print.html"))
+        .context("the book was built without book/html/print.html")?;
+    if !page.contains(AUTO_PRINT) {
+        bail!(
+            "book/html/print.html no longer calls `{AUTO_PRINT}`: mdBook changed its print page; update xtask/src/pdf.rs"
+        );
+    }
+    let page = page.replace(AUTO_PRINT, "");
+    let css =
+        std::fs::read_to_string(root.join("theme/pdf.css")).context("cannot read theme/pdf.css")?;
+    let page = page.replacen("</head>", &format!("<style>\n{css}</style>\n</head>"), 1);
+    let (start, end) = match (page.find("<main>"), page.rfind("</main>")) {
+        (Some(start), Some(end)) => (start + "<main>".len(), end),
+        _ => bail!("book/html/print.html has no <main> element: update xtask/src/pdf.rs"),
+    };
+    let chapters = summary::chapters(&root.join("src"))?;
+    let pieces: Vec<&str> = page[start..end].split(PAGE_BREAK).collect();
+    if pieces.len() != chapters.len() {
+        bail!(
+            "print.html has {} chapters but SUMMARY.md lists {}: update xtask/src/pdf.rs",
+            pieces.len(),
+            chapters.len()
+        );
+    }
+    let mut parts = vec![cover(root)?];
+    let mut current_part: Option<&str> = None;
+    for (index, (piece, chapter)) in pieces.iter().zip(&chapters).enumerate() {
+        let Chapter { part, .. } = chapter;
+        if part.as_deref() != current_part
+            && let Some(title) = part
+        {
+            parts.push(format!(
+                "<h1 class=\"pdf-part\" id=\"pdf-part-{index}\">{}</h1>",
+                escape(title)
+            ));
+        }
+        current_part = part.as_deref();
+        parts.push(if part.is_some() {
+            demote(piece)
+        } else {
+            piece.to_string()
+        });
+    }
+    let main = parts.join(PAGE_BREAK);
+    Ok(format!("{}{main}{}", &page[..start], &page[end..]))
+}
+
+fn cover(root: &Path) -> Result<String> {
+    Ok(format!(
+        "<div class=\"pdf-cover\"><div class=\"pdf-title\">{}</div><div class=\"pdf-description\">{}</div></div>",
+        escape(&book_field(root, "title")?),
+        escape(&book_field(root, "description")?)
+    ))
+}
+
+/// `<h1>` → `<h2>` and so on, for chapters that sit under a part title.
+fn demote(html: &str) -> String {
+    let heading = Regex::new(r"<(/?)h([1-5])\b").expect("pattern");
+    heading
+        .replace_all(html, |c: &regex::Captures| {
+            let level: u8 = c[2].parse().expect("digit");
+            format!("<{}h{}", &c[1], level + 1)
+        })
+        .into_owned()
+}
+
+fn book_field(root: &Path, key: &str) -> Result<String> {
+    let text = std::fs::read_to_string(root.join("book.toml")).context("cannot read book.toml")?;
+    let config: toml::Value = toml::from_str(&text).context("book.toml is not valid TOML")?;
+    config
+        .get("book")
+        .and_then(|b| b.get(key))
+        .and_then(|v| v.as_str())
+        .map(str::to_string)
+        .with_context(|| format!("book.toml has no [book] {key}"))
+}
+
+fn slug(title: &str) -> String {
+    let words: Vec<String> = title
+        .split(|c: char| !c.is_alphanumeric())
+        .filter(|w| !w.is_empty())
+        .map(str::to_lowercase)
+        .collect();
+    words.join("-")
+}
+
+fn escape(text: &str) -> String {
+    text.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+}
+
+/// Checks a printed PDF with poppler's tools and by reading its outline.
+fn check(root: &Path, pdf: &Path) -> Result<()> {
+    let chapters = summary::chapters(&root.join("src"))?;
+    let name = relative(root, pdf);
+    let info = Cmd::new("pdfinfo").arg(pdf).quiet().read()?;
+    let pages: usize = info
+        .lines()
+        .find_map(|l| l.strip_prefix("Pages:"))
+        .and_then(|n| n.trim().parse().ok())
+        .context("pdfinfo printed no page count")?;
+    let (least, most) = (chapters.len() + 1, 60 * chapters.len() + 10);
+    if !(least..=most).contains(&pages) {
+        bail!("{name}: {pages} pages, expected between {least} and {most}");
+    }
+
+    let bytes = std::fs::read(pdf)?;
+    let outline = outline_titles(&bytes);
+    let mut wanted: Vec<String> = chapters.iter().map(|c| c.heading.clone()).collect();
+    wanted.extend(chapters.iter().filter_map(|c| c.part.clone()));
+    for title in &wanted {
+        if !outline.iter().any(|t| summary::plain(t) == *title) {
+            bail!(
+                "{name}: the outline has no entry \"{title}\" (it has: {})",
+                outline.join(" | ")
+            );
+        }
+    }
+
+    let fonts = Cmd::new("pdffonts").arg(pdf).quiet().read()?;
+    for row in fonts.lines().skip(2) {
+        let columns: Vec<&str> = row.split_whitespace().collect();
+        if columns.len() >= 5 && columns[columns.len() - 5] != "yes" {
+            bail!("{name}: a font is not embedded: {row}");
+        }
+    }
+
+    let text = Cmd::new("pdftotext").arg(pdf).arg("-").quiet().read()?;
+    let diagram_word = check_diagrams(root, &chapters, &name, &text)?;
+    check_margins(pdf, &name)?;
+
+    let internal = Regex::new(r"/Subtype /Link[^>]*?/Dest|/Dest \[[^\]]*\][^>]*?/Subtype /Link")
+        .expect("pattern");
+    let links = internal.find_iter(&String::from_utf8_lossy(&bytes)).count();
+    if links == 0 {
+        bail!("{name}: has no internal links (cross-references should become PDF links)");
+    }
+    if String::from_utf8_lossy(&bytes).contains("/URI (file:") {
+        bail!("{name}: a link points at a local file:// address");
+    }
+    write_previews(pdf, &text, diagram_word.as_deref())?;
+    let size = std::fs::metadata(pdf)?.len();
+    eprintln!(
+        "{name}: {pages} pages, {:.1} MB, {} outline entries, {links} internal links, all fonts embedded",
+        size as f64 / 1e6,
+        outline.len()
+    );
+    Ok(())
+}
+
+/// Every mermaid diagram was drawn (its source is not in the text) and svgbob's text is there.
+/// Returns a word of the first svgbob diagram, to find its page by.
+fn check_diagrams(
+    root: &Path,
+    chapters: &[Chapter],
+    name: &str,
+    text: &str,
+) -> Result<Option<String>> {
+    let mut first_word = None;
+    let block = Regex::new(r"(?s)```(mermaid|bob)\n(.*?)```").expect("pattern");
+    for chapter in chapters {
+        let source = std::fs::read_to_string(root.join("src").join(&chapter.file))?;
+        for found in block.captures_iter(&source) {
+            let body = &found[2];
+            if &found[1] == "mermaid" {
+                let first = body
+                    .lines()
+                    .map(str::trim)
+                    .find(|l| !l.is_empty())
+                    .unwrap_or("");
+                if !first.is_empty() && text.contains(first) {
+                    bail!(
+                        "{name}: a mermaid diagram of {} was printed as text (\"{first}\"), not drawn",
+                        chapter.file
+                    );
+                }
+            } else if let Some(word) = longest_word(body) {
+                if !text.contains(&word) {
+                    bail!(
+                        "{name}: the svgbob diagram of {} is missing (no \"{word}\" in the text)",
+                        chapter.file
+                    );
+                }
+                first_word.get_or_insert(word);
+            }
+        }
+    }
+    Ok(first_word)
+}
+
+fn longest_word(text: &str) -> Option<String> {
+    text.split(|c: char| !c.is_alphabetic())
+        .filter(|w| w.len() >= 4)
+        .max_by_key(|w| w.len())
+        .map(str::to_string)
+}
+
+/// No word may stand outside the page's side margins: code wraps rather than running off.
+fn check_margins(pdf: &Path, name: &str) -> Result<()> {
+    let boxes = Cmd::new("pdftotext")
+        .arg("-bbox")
+        .arg(pdf)
+        .arg("-")
+        .quiet()
+        .read()?;
+    let page = Regex::new(r#"<page width="([\d.]+)""#).expect("pattern");
+    let word = Regex::new(
+        r#"<word xMin="([\d.]+)" yMin="[\d.]+" xMax="([\d.]+)" yMax="[\d.]+">([^<]*)</word>"#,
+    )
+    .expect("pattern");
+    let mut width = 0.0;
+    for line in boxes.lines() {
+        if let Some(c) = page.captures(line) {
+            width = c[1].parse().unwrap_or(0.0);
+        } else if let Some(c) = word.captures(line) {
+            let (left, right): (f64, f64) = (c[1].parse()?, c[2].parse()?);
+            // 17 mm margins are 48 pt; allow a little for glyph overhang.
+            if left < 40.0 || right > width - 40.0 {
+                bail!(
+                    "{name}: the word \"{}\" runs into the page margin (x from {left:.0} to {right:.0} of {width:.0} pt)",
+                    &c[3]
+                );
+            }
+        }
+    }
+    Ok(())
+}
+
+/// The titles of the PDF's outline (bookmarks), decoded from its outline dictionaries.
+fn outline_titles(pdf: &[u8]) -> Vec<String> {
+    let entry = regex::bytes::Regex::new(r"/Title (\((?:\\.|[^\\)])*\)|<[0-9A-Fa-f]*>)\s*/Dest")
+        .expect("pattern");
+    entry
+        .captures_iter(pdf)
+        .map(|c| decode_pdf_string(&c[1]))
+        .collect()
+}
+
+fn decode_pdf_string(raw: &[u8]) -> String {
+    if raw.first() == Some(&b'<') {
+        let hex = &raw[1..raw.len() - 1];
+        let bytes: Vec<u8> = hex
+            .chunks(2)
+            .filter_map(|p| u8::from_str_radix(std::str::from_utf8(p).ok()?, 16).ok())
+            .collect();
+        if bytes.starts_with(&[0xFE, 0xFF]) {
+            let units: Vec<u16> = bytes[2..]
+                .chunks(2)
+                .map(|p| u16::from_be_bytes([p[0], *p.get(1).unwrap_or(&0)]))
+                .collect();
+            return String::from_utf16_lossy(&units);
+        }
+        return bytes.iter().map(|&b| b as char).collect();
+    }
+    let inner = &raw[1..raw.len() - 1];
+    let mut out = String::new();
+    let mut i = 0;
+    while i < inner.len() {
+        if inner[i] == b'\\' && i + 1 < inner.len() {
+            let next = inner[i + 1];
+            if next.is_ascii_digit() {
+                let digits: Vec<u8> = inner[i + 1..]
+                    .iter()
+                    .take(3)
+                    .take_while(|d| d.is_ascii_digit())
+                    .copied()
+                    .collect();
+                let value = u8::from_str_radix(std::str::from_utf8(&digits).unwrap_or("0"), 8)
+                    .unwrap_or(b'?');
+                out.push(value as char);
+                i += 1 + digits.len();
+                continue;
+            }
+            out.push(match next {
+                b'n' => '\n',
+                b't' => '\t',
+                other => other as char,
+            });
+            i += 2;
+            continue;
+        }
+        out.push(inner[i] as char);
+        i += 1;
+    }
+    out
+}
+
+/// `book/pdf/preview-cover.png` and `preview-diagram.png`, for a person to look at.
+fn write_previews(pdf: &Path, text: &str, diagram_word: Option<&str>) -> Result<()> {
+    let dir = pdf.parent().context("pdf has a folder")?;
+    let render = |page: usize, name: &str| {
+        Cmd::new("pdftoppm")
+            .args([
+                "-png",
+                "-r",
+                "60",
+                "-singlefile",
+                "-f",
+                &page.to_string(),
+                "-l",
+                &page.to_string(),
+            ])
+            .arg(pdf)
+            .arg(dir.join(name))
+            .quiet()
+            .read()
+            .map(|_| ())
+    };
+    render(1, "preview-cover")?;
+    let diagram_page =
+        diagram_word.and_then(|word| text.split('\x0c').position(|p| p.contains(word)));
+    if let Some(page) = diagram_page {
+        render(page + 1, "preview-diagram")?;
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reads_outline_titles_in_both_string_forms() {
+        let pdf = b"<</Title (Part I \\(one\\))\n/Dest [1 0 R]>> <</Title <FEFF00410020201400420020>\n/Dest [2 0 R]>>";
+        assert_eq!(outline_titles(pdf), vec!["Part I (one)", "A \u{2014}B "]);
+    }
+
+    #[test]
+    fn demotes_headings_but_not_h6() {
+        assert_eq!(
+            demote("<h1 id=\"a\">A</h1><h6>x</h6>"),
+            "<h2 id=\"a\">A</h2><h6>x</h6>"
+        );
+    }
+
+    #[test]
+    fn slugs_titles() {
+        assert_eq!(
+            slug("Futures from the Ground Up"),
+            "futures-from-the-ground-up"
+        );
+    }
+}
