@@ -29,7 +29,8 @@ const CHROMIUM_FLAGS: &[&str] = &[
 ];
 const CJK_FONT: &str = "/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc";
 
-/// `cargo xtask pdf`: builds the book and writes `book/pdf/<book-name>.pdf`.
+/// `cargo xtask pdf`: builds the book and writes `book/pdf/<book-name>.pdf`, with a copy in
+/// `book/html/` for the hosted site.
 pub fn build(root: &Path) -> Result<PathBuf> {
     for needed in ["chromium", "pdftoppm", CJK_FONT] {
         tools::require_system(root, needed)?;
@@ -66,7 +67,9 @@ pub fn build(root: &Path) -> Result<PathBuf> {
             crate::cmd::tail(&printed.stderr, 20)
         );
     }
-    eprintln!("wrote {}", relative(root, &pdf));
+    // The hosted site serves the PDF beside the pages (the introduction links to it).
+    std::fs::copy(&pdf, html.join(pdf.file_name().context("pdf has a name")?))?;
+    eprintln!("wrote {} (and a copy in book/html/)", relative(root, &pdf));
     Ok(pdf)
 }
 
