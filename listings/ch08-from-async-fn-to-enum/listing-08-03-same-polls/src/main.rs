@@ -1,0 +1,304 @@
+// Listing 8-1's `async fn` and Listing 8-2's hand-written state machine, driven
+// side by side with the same scripts.
+use std::cell::Cell;
+use std::future::Future;
+use std::mem;
+use std::pin::{Pin, pin};
+use std::rc::Rc;
+use std::task::{Context, Poll, Waker};
+
+/// A leaf future that follows a script: it answers `Pending` the first
+/// `pending` times it is polled, then `Ready(value)`. It adds one to `polls`
+/// on every poll, so the count can be read after the future is gone.
+pub struct Scripted {
+    pending: u32,
+    value: i32,
+    polls: Rc<Cell<u32>>,
+}
+
+impl Scripted {
+    pub fn new(pending: u32, value: i32, polls: &Rc<Cell<u32>>) -> Scripted {
+        let polls = Rc::clone(polls);
+        Scripted {
+            pending,
+            value,
+            polls,
+        }
+    }
+}
+
+impl Future for Scripted {
+    type Output = i32;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<i32> {
+        let this = self.get_mut(); // `Scripted` is `Unpin`, so this is allowed
+        this.polls.set(this.polls.get() + 1);
+        if this.pending > 0 {
+            this.pending -= 1;
+            // `Pending` is a promise to wake the task. Nothing else will,
+            // so keep the promise at once: "poll me again".
+            cx.waker().wake_by_ref();
+            Poll::Pending
+        } else {
+            Poll::Ready(this.value)
+        }
+    }
+}
+
+#[derive(Debug, PartialEq)]
+pub enum Warmth {
+    AlreadyWarm(i32),
+    Heated { from: i32, to: i32 },
+}
+
+/// Reads the room's temperature. If it is below `target`, runs the heater,
+/// which adds the degrees its future yields, but never goes past `target`.
+pub async fn warm_room(sensor: Scripted, heater: Scripted, target: i32) -> Warmth {
+    let start = sensor.await; // first await point
+    if start >= target {
+        return Warmth::AlreadyWarm(start);
+    }
+    let gained = heater.await; // second await point
+    let to = start + gained.min(target - start);
+    Warmth::Heated { from: start, to }
+}
+
+/// Created, not yet polled: only the arguments exist.
+pub struct Start {
+    sensor: Scripted,
+    heater: Scripted,
+    target: i32,
+}
+
+/// Stopped at `sensor.await`. `heater` and `target` are needed later,
+/// so they wait here too.
+pub struct ReadingSensor {
+    sensor: Scripted,
+    heater: Scripted,
+    target: i32,
+}
+
+/// Stopped at `heater.await`. The sensor is finished and gone; the
+/// reading it gave, `start`, is still needed.
+pub struct Heating {
+    heater: Scripted,
+    start: i32,
+    target: i32,
+}
+
+/// The whole future: always in exactly one of these states.
+pub enum WarmRoom {
+    Start(Start),
+    ReadingSensor(ReadingSensor),
+    Heating(Heating),
+    Done,
+}
+
+/// What calling `warm_room(sensor, heater, target)` does: store the
+/// arguments. No line of the body runs yet.
+pub fn warm_room_by_hand(sensor: Scripted, heater: Scripted, target: i32) -> WarmRoom {
+    WarmRoom::Start(Start {
+        sensor,
+        heater,
+        target,
+    })
+}
+impl Future for WarmRoom {
+    type Output = Warmth;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Warmth> {
+        // Every field is `Unpin`, so we may have a plain `&mut WarmRoom`
+        // (Part IV is about futures for which that is not true).
+        let state = self.get_mut();
+        loop {
+            // Take the current state out and leave `Done` in its place; each
+            // arm puts back the state to resume from next time.
+            match mem::replace(state, WarmRoom::Done) {
+                WarmRoom::Start(Start {
+                    sensor,
+                    heater,
+                    target,
+                }) => {
+                    // No code comes before the first `.await`: go straight to it.
+                    *state = WarmRoom::ReadingSensor(ReadingSensor {
+                        sensor,
+                        heater,
+                        target,
+                    });
+                }
+                WarmRoom::ReadingSensor(mut s) => match Pin::new(&mut s.sensor).poll(cx) {
+                    Poll::Pending => {
+                        *state = WarmRoom::ReadingSensor(s);
+                        return Poll::Pending;
+                    }
+                    Poll::Ready(start) => {
+                        if start >= s.target {
+                            // `s.heater` is dropped here without ever being polled.
+                            return Poll::Ready(Warmth::AlreadyWarm(start));
+                        }
+                        let heater = s.heater;
+                        let target = s.target;
+                        *state = WarmRoom::Heating(Heating {
+                            heater,
+                            start,
+                            target,
+                        });
+                        // Loop: poll the heater now, in this same call.
+                    }
+                },
+                WarmRoom::Heating(mut h) => match Pin::new(&mut h.heater).poll(cx) {
+                    Poll::Pending => {
+                        *state = WarmRoom::Heating(h);
+                        return Poll::Pending;
+                    }
+                    Poll::Ready(gained) => {
+                        let to = h.start + gained.min(h.target - h.start);
+                        return Poll::Ready(Warmth::Heated { from: h.start, to });
+                    }
+                },
+                WarmRoom::Done => panic!("`WarmRoom` polled after completion"),
+            }
+        }
+    }
+}
+
+/// Polls `future` until it is ready; returns its output and the number of
+/// polls that took. Polling again at once is right here because every leaf
+/// wakes its task before it answers `Pending`; chapter 6 shows a `block_on`
+/// that sleeps until it is woken instead.
+pub fn run<F: Future>(future: F) -> (F::Output, u32) {
+    let mut future = pin!(future);
+    let mut cx = Context::from_waker(Waker::noop());
+    let mut polls = 0;
+    loop {
+        polls += 1;
+        if let Poll::Ready(output) = future.as_mut().poll(&mut cx) {
+            return (output, polls);
+        }
+    }
+}
+
+// ANCHOR: observe
+/// A script for one run: how many times each leaf answers `Pending`, and
+/// what it yields in the end.
+#[derive(Clone, Copy, Debug)]
+pub struct Script {
+    sensor_pending: u32,
+    reading: i32,
+    heater_pending: u32,
+    gain: i32,
+}
+
+/// Everything we can see from outside: the result, and how many times the
+/// future and each of its leaves was polled.
+#[derive(Debug, PartialEq)]
+pub struct Observed {
+    warmth: Warmth,
+    polls: u32,
+    sensor_polls: u32,
+    heater_polls: u32,
+}
+
+/// Builds the leaves of `script`, hands them to `make` (either version of
+/// `warm_room`), runs the future it returns and reports what happened.
+pub fn observe<F>(script: Script, make: fn(Scripted, Scripted, i32) -> F) -> Observed
+where
+    F: Future<Output = Warmth>,
+{
+    let sensor_polls = Rc::new(Cell::new(0));
+    let heater_polls = Rc::new(Cell::new(0));
+    let sensor = Scripted::new(script.sensor_pending, script.reading, &sensor_polls);
+    let heater = Scripted::new(script.heater_pending, script.gain, &heater_polls);
+    let (warmth, polls) = run(make(sensor, heater, 20));
+    Observed {
+        warmth,
+        polls,
+        sensor_polls: sensor_polls.get(),
+        heater_polls: heater_polls.get(),
+    }
+}
+// ANCHOR_END: observe
+
+/// Every combination of a few slow and fast leaves, warm and cold rooms.
+pub fn all_scripts() -> Vec<Script> {
+    let mut scripts = Vec::new();
+    for sensor_pending in 0..3 {
+        for reading in [15, 19, 20, 25] {
+            for heater_pending in 0..3 {
+                for gain in [2, 9] {
+                    scripts.push(Script {
+                        sensor_pending,
+                        reading,
+                        heater_pending,
+                        gain,
+                    });
+                }
+            }
+        }
+    }
+    scripts
+}
+
+// ANCHOR: main
+fn main() {
+    let scripts = all_scripts();
+    let mut same = 0;
+    for &script in &scripts {
+        if observe(script, warm_room) == observe(script, warm_room_by_hand) {
+            same += 1;
+        }
+    }
+    println!("{same} of {} scripts behave the same", scripts.len());
+
+    let script = Script {
+        sensor_pending: 2,
+        reading: 15,
+        heater_pending: 1,
+        gain: 4,
+    };
+    println!("async fn: {:?}", observe(script, warm_room));
+    println!("by hand:  {:?}", observe(script, warm_room_by_hand));
+
+    // Chapter 9 comes back to these two numbers.
+    let polls = Rc::new(Cell::new(0));
+    let leaf = || Scripted::new(0, 0, &polls);
+    let by_compiler = size_of_val(&warm_room(leaf(), leaf(), 20));
+    let by_hand = size_of_val(&warm_room_by_hand(leaf(), leaf(), 20));
+    println!("size of the async fn's future: {by_compiler} bytes, of WarmRoom: {by_hand} bytes");
+}
+// ANCHOR_END: main
+
+// ANCHOR: tests
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn hand_written_machine_behaves_like_the_async_fn() {
+        for script in all_scripts() {
+            let by_compiler = observe(script, warm_room);
+            let by_hand = observe(script, warm_room_by_hand);
+            assert_eq!(by_compiler, by_hand, "{script:?}");
+        }
+    }
+
+    #[test]
+    fn one_poll_per_pending_plus_one() {
+        for script in all_scripts() {
+            let seen = observe(script, warm_room_by_hand);
+            let heated = script.reading < 20;
+            // Each `Pending` of a leaf costs the task one more poll; going
+            // from one state to the next never does (that is the `loop`).
+            let expected = if heated {
+                script.sensor_pending + script.heater_pending + 1
+            } else {
+                script.sensor_pending + 1
+            };
+            assert_eq!(seen.polls, expected, "{script:?}");
+            assert_eq!(seen.sensor_polls, script.sensor_pending + 1);
+            let heater_polls = if heated { script.heater_pending + 1 } else { 0 };
+            assert_eq!(seen.heater_polls, heater_polls, "{script:?}");
+        }
+    }
+}
+// ANCHOR_END: tests
