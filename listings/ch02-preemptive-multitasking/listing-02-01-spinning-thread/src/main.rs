@@ -1,3 +1,5 @@
+//! A thread that spins forever cannot stop the others: the OS takes the CPU away from it.
+
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::thread;
@@ -5,6 +7,9 @@ use std::time::Duration;
 
 // ANCHOR: spin
 fn main() {
+    // All threads of this program will share a single core (see below), so that the
+    // spinner and the workers must take turns on it.
+    use_one_core();
     let stop = Arc::new(AtomicBool::new(false));
 
     // A thread that never gives up the CPU of its own accord.
@@ -37,9 +42,44 @@ fn main() {
         worker.join().unwrap();
     }
     println!("the workers took {} steps", steps.load(Ordering::Relaxed));
+    println!("the spinner is still spinning: {}", !spinner.is_finished());
 
     stop.store(true, Ordering::Relaxed);
     let turns = spinner.join().unwrap();
-    println!("the spinner was stopped, having spun {}", if turns > 0 { "many times" } else { "never" });
+    println!(
+        "the spinner was stopped, having spun {}",
+        if turns > 0 { "many times" } else { "never" }
+    );
 }
 // ANCHOR_END: spin
+
+// ANCHOR: one_core
+/// Restricts the calling thread, and every thread it spawns later, to one CPU core.
+#[cfg(target_os = "linux")]
+fn use_one_core() {
+    // Two functions of the C library, declared here. A CPU set is a mask of 1024 bits, one
+    // per CPU, as Linux's C libraries define `cpu_set_t`; pid 0 means the calling thread.
+    unsafe extern "C" {
+        fn sched_getaffinity(pid: i32, size: usize, set: *mut [u64; 16]) -> i32;
+        fn sched_setaffinity(pid: i32, size: usize, set: *const [u64; 16]) -> i32;
+    }
+    let mut allowed = [0u64; 16];
+    // SAFETY: the function writes at most `size` bytes, the size of `allowed`.
+    if unsafe { sched_getaffinity(0, size_of_val(&allowed), &mut allowed) } != 0 {
+        return; // leave things as they are
+    }
+    let is_allowed = |cpu: usize| allowed[cpu / 64] & (1 << (cpu % 64)) != 0;
+    let Some(first) = (0..1024).find(|&cpu| is_allowed(cpu)) else {
+        return;
+    };
+    let mut one = [0u64; 16];
+    one[first / 64] = 1 << (first % 64);
+    // SAFETY: the function reads `size` bytes, the size of `one`.
+    unsafe { sched_setaffinity(0, size_of_val(&one), &one) };
+}
+
+#[cfg(not(target_os = "linux"))]
+fn use_one_core() {
+    // Elsewhere the threads may run on several cores; the program still works.
+}
+// ANCHOR_END: one_core
