@@ -1,3 +1,6 @@
+// Exercise 11-2: `mem::swap` moves two self-referential values, and each
+// pointer ends up in the other value.
+
 /// The waiting state of Listing 11-2.
 #[repr(C)]
 struct Waiting {

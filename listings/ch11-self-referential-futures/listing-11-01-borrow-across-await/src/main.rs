@@ -1,3 +1,6 @@
+// A borrow of a local that lives across an `.await` makes the future point into
+// itself, shown by comparing addresses.
+
 use std::cell::Cell;
 use std::future::Future;
 use std::pin::{Pin, pin};

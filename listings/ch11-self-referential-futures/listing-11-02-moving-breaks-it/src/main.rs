@@ -1,3 +1,6 @@
+// The waiting state of Listing 11-1 written by hand: a move leaves its pointer
+// behind. Addresses are only compared, never followed after the move.
+
 // ANCHOR: struct
 /// What the async block of Listing 11-1 keeps while it waits at its `.await`: the
 /// numbers, and a pointer to the part of them it still needs. `repr(C)` fixes the

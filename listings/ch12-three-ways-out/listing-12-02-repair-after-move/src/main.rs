@@ -1,3 +1,5 @@
+// Way 1: repair the self-reference by hand after every move.
+
 /// The waiting state of Listing 11-2.
 #[repr(C)]
 struct Waiting {

@@ -1,3 +1,5 @@
+// Way 2: remember a position instead of an address, so moves break nothing.
+
 // ANCHOR: offsets
 /// The waiting state again, but the tail is remembered as a position in `numbers`,
 /// not as an address. A position means the same thing wherever the value is.

@@ -1,3 +1,5 @@
+// Way 3: forbid moves, here with nothing but privacy, at no cost at run time.
+
 use std::pin::Pin;
 
 /// The waiting state of Listing 11-2.

@@ -1,3 +1,6 @@
+// Exercise 13-1: without `PhantomPinned`, `Pin` hands out `&mut` and safe code
+// can move a pinned value.
+
 use std::pin::Pin;
 
 // ANCHOR: solution

@@ -1,3 +1,5 @@
+// Exercise 13-2: a `join` that pins both futures on its own stack frame.
+
 use std::future::Future;
 use std::pin::{Pin, pin};
 use std::task::{Context, Poll, Waker};

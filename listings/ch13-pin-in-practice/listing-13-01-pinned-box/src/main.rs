@@ -1,3 +1,5 @@
+// A self-referential value kept safe in a `Pin<Box<_>>`.
+
 use std::marker::PhantomPinned;
 use std::pin::Pin;
 
@@ -27,8 +29,9 @@ impl Waiting {
     }
 
     fn tail(self: Pin<&Self>) -> &[u32] {
-        // SAFETY: `tail` was set after the value was pinned, and a pinned `Waiting` never
-        // moves again, so `tail` still points at our own `numbers[1..]`.
+        // SAFETY: every `Waiting` in this program comes from `new`, which set `tail` after
+        // the value was pinned, and a pinned `Waiting` never moves again, so `tail` still
+        // points at our own `numbers[1..]`.
         unsafe { std::slice::from_raw_parts(self.tail, self.tail_len) }
     }
 }

@@ -1,3 +1,5 @@
+// Three ways to get a `Pin<&mut F>` to poll: `Box::pin`, `pin!` and `Pin::new`.
+
 use std::future::Future;
 use std::pin::{Pin, pin};
 use std::task::{Context, Poll, Waker};

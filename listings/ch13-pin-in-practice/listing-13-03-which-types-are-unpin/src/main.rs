@@ -1,3 +1,5 @@
+// Which types are `Unpin`, checked at compile time.
+
 use std::future::{Future, Ready};
 use std::marker::PhantomPinned;
 use std::pin::Pin;

@@ -1,3 +1,5 @@
+// Exercise 14-1: a `Map` combinator for every future, with `pin_project!`.
+
 extern crate pin_project_lite;
 
 use std::future::Future;

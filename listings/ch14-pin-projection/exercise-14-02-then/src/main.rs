@@ -1,3 +1,5 @@
+// Exercise 14-2: a `Then` combinator as a pinned enum, switched with `Pin::set`.
+
 extern crate pin_project_lite;
 
 use std::cell::RefCell;

@@ -1,3 +1,5 @@
+// Pin projection written by hand, with its safety argument.
+
 use std::future::Future;
 use std::pin::{Pin, pin};
 use std::task::{Context, Poll, Waker};
