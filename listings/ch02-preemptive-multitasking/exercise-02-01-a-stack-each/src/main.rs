@@ -8,8 +8,9 @@ const STACK_SIZE: usize = 64 * 1024;
 /// Starts `count` threads with 64 KiB stacks, all alive at the same time, and returns the
 /// address of a local variable of each.
 fn addresses_of_locals(count: usize) -> Vec<usize> {
-    // Nobody finishes before everybody has looked: a finished thread's stack can be
-    // handed to the next new thread, and then two addresses could be equal.
+    // Nobody finishes before everybody has looked: the stack of a thread that has
+    // finished and been joined can be handed to the next new thread, and then two
+    // addresses could be equal.
     let all_looked = Barrier::new(count);
     thread::scope(|scope| {
         let threads: Vec<_> = (0..count)
@@ -39,19 +40,32 @@ fn closest_distance(mut addresses: Vec<usize>) -> usize {
         .unwrap_or(usize::MAX)
 }
 
-fn main() {
-    let addresses = addresses_of_locals(8);
-    let mut different = addresses.clone();
+/// How many different values there are among the addresses.
+fn count_different(addresses: &[usize]) -> usize {
+    let mut different = addresses.to_vec();
     different.sort_unstable();
     different.dedup();
+    different.len()
+}
+
+fn main() {
+    let addresses = addresses_of_locals(8);
     println!(
         "{} threads, {} different addresses",
         addresses.len(),
-        different.len()
+        count_different(&addresses)
     );
     // Each local sits near the top of its own stack, so two of them are a stack apart.
     let apart = closest_distance(addresses) >= STACK_SIZE;
     println!("every two locals are at least a stack size apart: {apart}");
+
+    // Now one thread at a time, each joined before the next starts: the C library
+    // hands the stack of the joined thread to the next one.
+    let one_by_one: Vec<usize> = (0..8).map(|_| addresses_of_locals(1)[0]).collect();
+    println!(
+        "8 threads, one after another, all at one address: {}",
+        count_different(&one_by_one) == 1
+    );
 }
 
 #[cfg(test)]

@@ -1,6 +1,6 @@
 //! Exercise 5-2: the one-shot channel of Listing 5-2, where dropping the sender
 //! without sending wakes the receiver with an error instead of leaving it
-//! waiting for ever.
+//! waiting forever.
 extern crate futures;
 
 use std::future::Future;

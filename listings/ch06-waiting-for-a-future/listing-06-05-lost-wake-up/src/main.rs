@@ -37,7 +37,7 @@ pub fn block_on_lossy<F: Future>(future: F) -> F::Output {
             return output;
         }
         // A wake-up that came during the poll, or since, was not recorded
-        // anywhere: this may wait for ever.
+        // anywhere: this may wait forever.
         let guard = signal.lock.lock().unwrap();
         drop(signal.condvar.wait(guard).unwrap());
     }

@@ -98,3 +98,76 @@ fn main() {
     );
 }
 // ANCHOR_END: main
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use futures::channel::oneshot::Receiver;
+    use futures::executor::block_on;
+    use std::future::poll_fn;
+    use std::sync::mpsc;
+    use std::thread;
+    use std::time::Duration;
+
+    /// `join` written with `&&`: it polls `b` only once `a` is done.
+    fn short_circuit_join<A, B>(
+        a: A,
+        b: B,
+    ) -> impl Future<Output = (A::Output, B::Output)>
+    where
+        A: Future + Unpin,
+        B: Future + Unpin,
+    {
+        let (mut a, mut b) = (MaybeDone::Running(a), MaybeDone::Running(b));
+        poll_fn(move |cx| {
+            if a.poll_done(cx) && b.poll_done(cx) {
+                Poll::Ready((a.take_output(), b.take_output()))
+            } else {
+                Poll::Pending
+            }
+        })
+    }
+
+    /// A pair whose first future waits for the second: a receiver, and a
+    /// future that sends to it the first time it is polled.
+    fn waiting_pair() -> (Receiver<u32>, impl Future<Output = ()> + Unpin + Send)
+    {
+        let (sender, receiver) = oneshot::channel();
+        let mut sender = Some(sender);
+        let sends_when_polled = poll_fn(move |_| {
+            if let Some(sender) = sender.take() {
+                sender.send(1).unwrap();
+            }
+            Poll::Ready(())
+        });
+        (receiver, sends_when_polled)
+    }
+
+    /// Runs `future` with `block_on` on a thread of its own, and reports
+    /// whether it finished within `limit`.
+    fn finishes_within<F>(limit: Duration, future: F) -> bool
+    where
+        F: Future + Send + 'static,
+        F::Output: Send,
+    {
+        let (done_tx, done_rx) = mpsc::channel();
+        thread::spawn(move || {
+            let _ = done_tx.send(block_on(future));
+        });
+        done_rx.recv_timeout(limit).is_ok()
+    }
+
+    #[test]
+    fn join_polls_both_sides_so_the_pair_finishes() {
+        let (receiver, sender) = waiting_pair();
+        let both = join(receiver, sender);
+        assert!(finishes_within(Duration::from_secs(10), both));
+    }
+
+    #[test]
+    fn a_short_circuit_join_never_finishes() {
+        let (receiver, sender) = waiting_pair();
+        let both = short_circuit_join(receiver, sender);
+        assert!(!finishes_within(Duration::from_secs(1), both));
+    }
+}
