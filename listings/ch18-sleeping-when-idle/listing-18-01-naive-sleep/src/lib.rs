@@ -1,0 +1,218 @@
+// An executor that sleeps when no task is ready, on a condition variable and
+// a flag. It has a race: a wake-up can slip in between "the queue is empty"
+// and "go to sleep".
+
+use std::collections::{HashMap, VecDeque};
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::{Arc, Condvar, Mutex};
+use std::task::{Context, Wake, Waker};
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+struct TaskId(u64);
+
+struct Task {
+    future: Pin<Box<dyn Future<Output = ()>>>,
+    waker: Waker,
+}
+
+// ANCHOR: shared
+/// What the executor shares with the wakers of its tasks.
+struct Shared {
+    ready: Mutex<VecDeque<TaskId>>,
+    /// Set by every wake-up; the executor sleeps until it is set.
+    woken: Mutex<bool>,
+    wake_up: Condvar,
+}
+
+struct TaskWaker {
+    id: TaskId,
+    shared: Arc<Shared>,
+}
+
+impl Wake for TaskWaker {
+    fn wake(self: Arc<Self>) {
+        self.wake_by_ref();
+    }
+
+    fn wake_by_ref(self: &Arc<Self>) {
+        self.shared.ready.lock().unwrap().push_back(self.id);
+        *self.shared.woken.lock().unwrap() = true;
+        self.shared.wake_up.notify_one();
+    }
+}
+// ANCHOR_END: shared
+
+pub struct Executor {
+    tasks: HashMap<TaskId, Task>,
+    shared: Arc<Shared>,
+    next_id: u64,
+}
+
+impl Default for Executor {
+    fn default() -> Self {
+        Executor::new()
+    }
+}
+
+impl Executor {
+    pub fn new() -> Self {
+        let shared = Shared {
+            ready: Mutex::new(VecDeque::new()),
+            woken: Mutex::new(false),
+            wake_up: Condvar::new(),
+        };
+        Executor {
+            tasks: HashMap::new(),
+            shared: Arc::new(shared),
+            next_id: 0,
+        }
+    }
+
+    pub fn spawn(&mut self, future: impl Future<Output = ()> + 'static) {
+        let id = TaskId(self.next_id);
+        self.next_id += 1;
+        let shared = Arc::clone(&self.shared);
+        let waker = Waker::from(Arc::new(TaskWaker { id, shared }));
+        let future = Box::pin(future);
+        self.tasks.insert(id, Task { future, waker });
+        self.shared.ready.lock().unwrap().push_back(id);
+    }
+
+    fn poll_task(&mut self, id: TaskId) {
+        let Some(task) = self.tasks.get_mut(&id) else {
+            return;
+        };
+        let mut cx = Context::from_waker(&task.waker);
+        if task.future.as_mut().poll(&mut cx).is_ready() {
+            self.tasks.remove(&id);
+        }
+    }
+
+    // ANCHOR: run
+    /// Polls tasks until all have finished, sleeping while none is ready.
+    pub fn run(&mut self) {
+        while !self.tasks.is_empty() {
+            let next = self.shared.ready.lock().unwrap().pop_front();
+            match next {
+                Some(id) => self.poll_task(id),
+                None => {
+                    preemption_point();
+                    self.sleep_until_woken();
+                }
+            }
+        }
+    }
+
+    /// Sleeps until a waker sets `woken`. (Broken: see the text.)
+    fn sleep_until_woken(&self) {
+        let mut woken = self.shared.woken.lock().unwrap();
+        *woken = false;
+        while !*woken {
+            woken = self.shared.wake_up.wait(woken).unwrap();
+        }
+    }
+    // ANCHOR_END: run
+}
+
+// ANCHOR: preemption_point
+/// The worst moment for this thread to lose the CPU: after "no task is ready",
+/// before "sleep". Test builds give the CPU away here on purpose, so that the
+/// stress test meets the race in a few rounds rather than once in a long while.
+fn preemption_point() {
+    #[cfg(test)]
+    std::thread::yield_now();
+}
+// ANCHOR_END: preemption_point
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::future::poll_fn;
+    use std::sync::atomic::{AtomicU64, Ordering::SeqCst};
+    use std::task::Poll;
+    use std::thread;
+    use std::time::{Duration, Instant};
+
+    // ANCHOR: doorbell
+    /// A signal from another thread: `ring` sets it and wakes the task
+    /// that waits in `rung`.
+    #[derive(Default)]
+    struct Doorbell {
+        state: Mutex<(bool, Option<Waker>)>,
+    }
+
+    impl Doorbell {
+        fn ring(&self) {
+            let waker = {
+                let mut state = self.state.lock().unwrap();
+                state.0 = true;
+                state.1.take()
+            };
+            if let Some(waker) = waker {
+                waker.wake();
+            }
+        }
+
+        /// Ready once the bell has rung (and then resets it).
+        async fn rung(&self) {
+            poll_fn(|cx| {
+                let mut state = self.state.lock().unwrap();
+                if state.0 {
+                    state.0 = false;
+                    Poll::Ready(())
+                } else {
+                    state.1 = Some(cx.waker().clone());
+                    Poll::Pending
+                }
+            })
+            .await
+        }
+    }
+    // ANCHOR_END: doorbell
+
+    // ANCHOR: ping_pong
+    /// Rings the bell of a task `rounds` times, each time waiting
+    /// until the task has answered. Returns the first round whose ring
+    /// went unanswered for `patience`.
+    fn ping_pong(rounds: u64, patience: Duration) -> Result<(), u64> {
+        let bell = Arc::new(Doorbell::default());
+        let answered = Arc::new(AtomicU64::new(0));
+        let (task_bell, task_answered) = (Arc::clone(&bell), Arc::clone(&answered));
+        let executor_thread = thread::spawn(move || {
+            let mut executor = Executor::new();
+            executor.spawn(async move {
+                for _ in 0..rounds {
+                    task_bell.rung().await;
+                    task_answered.fetch_add(1, SeqCst);
+                }
+            });
+            executor.run();
+        });
+        for round in 0..rounds {
+            bell.ring();
+            // Spin rather than block: the next ring should come the
+            // moment the task answers.
+            let deadline = Instant::now() + patience;
+            while answered.load(SeqCst) == round {
+                if Instant::now() > deadline {
+                    return Err(round); // the executor thread sleeps on, forever
+                }
+            }
+        }
+        executor_thread.join().unwrap();
+        Ok(())
+    }
+    // ANCHOR_END: ping_pong
+
+    // ANCHOR: test
+    #[test]
+    fn the_naive_executor_gets_stuck() {
+        let outcome = ping_pong(10_000, Duration::from_millis(500));
+        assert!(
+            outcome.is_err(),
+            "the race did not show up in 10 000 rounds"
+        );
+    }
+    // ANCHOR_END: test
+}
