@@ -14,6 +14,15 @@ const MERMAID_JS: &str = "src/assets/mermaid.min.js";
 pub fn serve(root: &Path) -> Result<()> {
     tools::install(root)?;
     prepare(root)?;
+    // The Run buttons use it when it answers (theme/playground-local.js); the book works without.
+    let _runner = crate::runner::start(root, 3000)
+        .inspect_err(|error| {
+            eprintln!(
+                "warning: the local runner did not start ({error:#}); \
+                 Run buttons will try the public playground."
+            )
+        })
+        .ok();
     eprintln!("Serving the book at http://localhost:3000 (Ctrl-C stops it).");
     Cmd::new("mdbook")
         .args(["serve", "--hostname", "127.0.0.1", "--port", "3000"])
@@ -34,15 +43,34 @@ pub fn test(root: &Path) -> Result<()> {
         .arg("test")
         .arg("-L")
         .arg(&deps)
+        // Stable rustdoc checks a `compile_fail,E0277` block only for *some* error; it compares
+        // the error code only on a nightly build. This makes it compare the code, so a block
+        // that fails for another reason than the text claims fails the test.
+        .env("RUSTC_BOOTSTRAP", "1")
         .dir(root)
         .timeout(Duration::from_secs(20 * 60))
         .run()
         .context("a code block in a chapter failed to compile or run (see above)")
 }
 
-/// `mdbook build` (HTML and the linkcheck2 backend), then the `#fragment` check.
+/// The most a full `mdbook build` (every preprocessor and backend) may take on these machines.
+const BUILD_BUDGET: Duration = Duration::from_secs(3);
+
+/// `mdbook build` (HTML and the linkcheck2 backend) within its time budget, then the
+/// `#fragment` check.
 pub fn build_and_check_links(root: &Path) -> Result<()> {
+    prepare(root)?;
+    let started = std::time::Instant::now();
     build(root)?;
+    let took = started.elapsed();
+    eprintln!("mdbook build took {:.2} s", took.as_secs_f64());
+    if took > BUILD_BUDGET {
+        bail!(
+            "`mdbook build` took {:.2} s, over its budget of {} s: find the slow preprocessor or backend",
+            took.as_secs_f64(),
+            BUILD_BUDGET.as_secs()
+        );
+    }
     links::check_fragments(&root.join("book/html"))
 }
 
@@ -55,12 +83,15 @@ pub fn build(root: &Path) -> Result<()> {
         .env("RUST_LIB_BACKTRACE", "0")
         .timeout(Duration::from_secs(5 * 60))
         .capture()?;
-    // mdBook reports a missing include as an ERROR line yet exits 0; treat it as the failure it
-    // is. (linkcheck2 does fail the build on a link to a missing file.)
+    // mdBook reports a missing include as an ERROR line yet exits 0, and raw HTML it cannot
+    // close (`Option<Waker>` outside backticks) as a WARN line while the page renders broken;
+    // treat both as the failures they are. (linkcheck2 does fail on a link to a missing file.)
     let errors: Vec<&str> = out
         .stderr
         .lines()
-        .filter(|l| l.contains("ERROR") || l.contains("error"))
+        .filter(|l| {
+            l.contains("ERROR") || l.contains("error") || (l.contains("WARN") && l.contains("HTML"))
+        })
         .collect();
     if !out.status.success() || !errors.is_empty() {
         eprint!("{}", out.stderr);
@@ -75,7 +106,7 @@ pub fn build(root: &Path) -> Result<()> {
 
 /// Builds `ci/book-deps` into a folder of its own and returns its `deps` folder, which then holds
 /// exactly one build of each crate (rustdoc refuses "multiple candidates").
-fn build_book_deps(root: &Path) -> Result<PathBuf> {
+pub fn build_book_deps(root: &Path) -> Result<PathBuf> {
     let target = root.join("target/book-deps");
     let deps = target.join("debug/deps");
     let build = || {

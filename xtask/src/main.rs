@@ -3,10 +3,15 @@
 
 mod bench;
 mod book;
+mod browser;
 mod cmd;
 mod includes;
+mod kernel;
 mod links;
 mod listings;
+mod pdf;
+mod runner;
+mod summary;
 mod tools;
 
 use anyhow::{Result, bail};
@@ -17,10 +22,13 @@ const HELP: &str = "\
 cargo xtask <job>
 
   serve          install missing tools, build the book and serve it at http://localhost:3000
-  test           install missing tools, then run every check (what CI runs)
+  test [WORD..]  install missing tools, then run every check (what CI runs);
+                 with words, only the steps whose names contain one (e.g. `test pdf`)
   bless          rerun every listing that has an output.txt and rewrite that file
   bench          run the benchmarks and rewrite the tables in src/generated/
+  pdf            build the offline PDF into book/pdf/ with headless Chromium
   install-tools  install the pinned tools from ci/tools.toml
+  kernel         run|test|bench: boot the companion kernel in QEMU, test it or measure it
   help           this text
 ";
 
@@ -46,7 +54,9 @@ fn run(args: &[String]) -> Result<()> {
         "test" => test(&root, rest),
         "bless" => listings::bless(&root),
         "bench" => bench::write_tables(&root),
+        "pdf" => pdf::build(&root).map(|_| ()),
         "install-tools" => tools::install(&root),
+        "kernel" => kernel::main(&root, rest),
         "help" | "--help" | "-h" => {
             print!("{HELP}");
             Ok(())
@@ -60,9 +70,9 @@ type Step = fn(&Path) -> Result<()>;
 
 /// Every check, cheapest first; the first failure stops the run.
 fn test(root: &Path, args: &[String]) -> Result<()> {
-    if let Some(arg) = args.first() {
-        bail!("`cargo xtask test` takes no arguments (got `{arg}`)");
-    }
+    // `cargo xtask test pdf browser` runs only the steps whose names contain one of the words.
+    let chosen =
+        |name: &str| args.is_empty() || args.iter().any(|word| name.contains(word.as_str()));
     tools::install(root)?;
     let steps: &[(&str, Step)] = &[
         ("format, lints and spelling", tools::lint),
@@ -72,14 +82,31 @@ fn test(root: &Path, args: &[String]) -> Result<()> {
         ("benchmarks, quick mode", bench::check_quick),
         ("code in the chapters (mdbook test)", book::test),
         ("book build and links", book::build_and_check_links),
+        ("offline PDF", pdf::test),
+        ("the book in a browser", browser::test),
+        ("kernel in QEMU", kernel::test),
     ];
+    if !steps.iter().any(|(name, _)| chosen(name)) {
+        let names: Vec<&str> = steps.iter().map(|(name, _)| *name).collect();
+        bail!(
+            "no step matches {args:?}; the steps are: {}",
+            names.join(", ")
+        );
+    }
     for (index, (name, step)) in steps.iter().enumerate() {
+        if !chosen(name) {
+            continue;
+        }
         section(&format!("[{}/{}] {name}", index + 1, steps.len()));
         let started = Instant::now();
         step(root)?;
         eprintln!("ok: {name} ({:.1} s)", started.elapsed().as_secs_f64());
     }
-    section("all checks passed");
+    if args.is_empty() {
+        section("all checks passed");
+    } else {
+        section("the chosen checks passed (run without arguments for all of them)");
+    }
     Ok(())
 }
 

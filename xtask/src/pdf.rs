@@ -125,8 +125,24 @@ fn print_copy(root: &Path, html: &Path) -> Result<String> {
             piece.to_string()
         });
     }
-    let main = parts.join(PAGE_BREAK);
+    let main = unlink_local_files(&parts.join(PAGE_BREAK));
     Ok(format!("{}{main}{}", &page[..start], &page[end..]))
+}
+
+/// Links between chapters are in-page `#anchors` in print.html; any other relative link (such as
+/// the introduction's link to this very PDF) would point into the builder's disk, so it becomes
+/// plain text.
+fn unlink_local_files(html: &str) -> String {
+    let link = Regex::new(r#"<a href="([^"]*)"[^>]*>(.*?)</a>"#).expect("pattern");
+    link.replace_all(html, |c: &regex::Captures| {
+        let href = &c[1];
+        if href.starts_with('#') || href.contains("://") || href.starts_with("mailto:") {
+            c[0].to_string()
+        } else {
+            c[2].to_string()
+        }
+    })
+    .into_owned()
 }
 
 fn cover(root: &Path) -> Result<String> {
@@ -415,6 +431,16 @@ mod tests {
         assert_eq!(
             demote("<h1 id=\"a\">A</h1><h6>x</h6>"),
             "<h2 id=\"a\">A</h2><h6>x</h6>"
+        );
+    }
+
+    #[test]
+    fn unlinks_only_local_files() {
+        let html =
+            r##"<a href="#ch2">two</a> <a href="x.pdf">pdf</a> <a href="https://a.b/">web</a>"##;
+        assert_eq!(
+            unlink_local_files(html),
+            r##"<a href="#ch2">two</a> pdf <a href="https://a.b/">web</a>"##
         );
     }
 

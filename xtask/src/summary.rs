@@ -60,10 +60,13 @@ fn first_heading(file: &Path) -> Result<String> {
         .with_context(|| format!("{} has no `# ` heading", file.display()))
 }
 
-/// Heading text as a reader sees it: no Markdown backticks, single spaces.
+/// Heading text as a reader sees it: no Markdown backticks, single spaces, and straight quotes
+/// (mdBook's smart punctuation curls them on the page).
 pub fn plain(markdown: &str) -> String {
     markdown
         .replace('`', "")
+        .replace(['\u{2018}', '\u{2019}'], "'")
+        .replace(['\u{201C}', '\u{201D}'], "\"")
         .split_whitespace()
         .collect::<Vec<_>>()
         .join(" ")
@@ -76,5 +79,9 @@ mod tests {
     #[test]
     fn plain_text_of_headings() {
         assert_eq!(plain("The `Future`  Trait"), "The Future Trait");
+        assert_eq!(
+            plain("Rust\u{2019}s \u{201C}Choice\u{201D}"),
+            "Rust's \"Choice\""
+        );
     }
 }

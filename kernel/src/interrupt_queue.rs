@@ -1,0 +1,110 @@
+//! A fixed-size, lock-free queue from an interrupt handler to a task: the handler pushes without
+//! allocating or blocking and wakes the task; the task takes the items as a `Stream`. When the
+//! queue is full the item is dropped, and the handler says so once, until the task catches up.
+
+use conquer_once::spin::OnceCell;
+use core::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use core::task::{Context, Poll};
+use crossbeam_queue::ArrayQueue;
+use futures_util::task::AtomicWaker;
+use x86_64::instructions::interrupts;
+
+// ANCHOR: queue
+pub struct InterruptQueue<T> {
+    name: &'static str,
+    items: OnceCell<ArrayQueue<T>>,
+    waker: AtomicWaker,
+    /// Set by the first push that finds the queue full; cleared when the task has emptied it.
+    overflowing: AtomicBool,
+    dropped: AtomicUsize,
+}
+// ANCHOR_END: queue
+
+impl<T> InterruptQueue<T> {
+    /// An empty queue with no storage yet; `init` gives it its fixed capacity.
+    pub const fn new(name: &'static str) -> Self {
+        InterruptQueue {
+            name,
+            items: OnceCell::uninit(),
+            waker: AtomicWaker::new(),
+            overflowing: AtomicBool::new(false),
+            dropped: AtomicUsize::new(0),
+        }
+    }
+
+    /// Allocates the queue's storage, once; later calls change nothing. Not for interrupt handlers.
+    pub fn init(&self, capacity: usize) {
+        let _ = self.items.try_init_once(|| ArrayQueue::new(capacity));
+    }
+
+    // ANCHOR: push
+    /// Called by the interrupt handler, and only by it: a handler is never interrupted half-way
+    /// through a push, which `pop` relies on. It never allocates, never blocks and never
+    /// panics: an item that does not fit is dropped. (Printing takes the serial port's lock, but
+    /// every holder of that lock keeps interrupts off, so the handler never finds it taken.)
+    pub fn push(&self, item: T) {
+        let Ok(items) = self.items.try_get() else {
+            return; // No task listens yet; nothing to keep the item for.
+        };
+        if items.push(item).is_err() {
+            self.dropped.fetch_add(1, Ordering::Relaxed);
+            if !self.overflowing.swap(true, Ordering::Relaxed) {
+                crate::println!("[{}] queue full: dropping input until it drains", self.name);
+            }
+        }
+        self.waker.wake();
+    }
+    // ANCHOR_END: push
+
+    // ANCHOR: pop
+    /// Takes the oldest item, with interrupts off. `ArrayQueue` is lock-free, but a push that
+    /// finds the queue full while a pop is half done waits for that pop to finish. On one
+    /// core, a handler that interrupted the pop would wait for ever; so no pop is interrupted.
+    fn pop(&self) -> Option<T> {
+        let items = self
+            .items
+            .try_get()
+            .expect("InterruptQueue::init was called");
+        interrupts::without_interrupts(|| items.pop())
+    }
+    // ANCHOR_END: pop
+
+    // ANCHOR: poll_pop
+    /// The next item, or `Pending` after arranging for the next `push` to wake this task.
+    pub fn poll_pop(&self, cx: &mut Context) -> Poll<T> {
+        if let Some(item) = self.pop() {
+            return Poll::Ready(item);
+        }
+        self.waker.register(cx.waker());
+        // A push between the `pop` above and `register` woke the old waker (or none): look again.
+        match self.pop() {
+            Some(item) => {
+                self.waker.take();
+                Poll::Ready(item)
+            }
+            None => {
+                self.overflowing.store(false, Ordering::Relaxed); // caught up
+                Poll::Pending
+            }
+        }
+    }
+    // ANCHOR_END: poll_pop
+
+    /// Items dropped so far because the queue was full.
+    pub fn dropped(&self) -> usize {
+        self.dropped.load(Ordering::Relaxed)
+    }
+
+    /// Ready once at least one item has been dropped (tests use it to stop draining until then).
+    pub fn poll_overflowed(&self, cx: &mut Context) -> Poll<()> {
+        if self.dropped() > 0 {
+            return Poll::Ready(());
+        }
+        self.waker.register(cx.waker());
+        if self.dropped() > 0 {
+            Poll::Ready(())
+        } else {
+            Poll::Pending
+        }
+    }
+}

@@ -1,0 +1,207 @@
+//! The kernel's executor: it polls a task only when its waker says so (from a task, a thread or
+//! an interrupt handler), caches one waker per task, and halts the CPU when nothing is ready,
+//! without ever sleeping through a wake-up.
+
+use super::{Task, TaskId};
+use crate::threads;
+use alloc::collections::BTreeMap;
+use alloc::sync::Arc;
+use alloc::task::Wake;
+use alloc::vec::Vec;
+use core::future::Future;
+use core::sync::atomic::{AtomicBool, Ordering};
+use core::task::{Context, Waker};
+use crossbeam_queue::ArrayQueue;
+use spin::Mutex;
+use x86_64::instructions::interrupts;
+
+// ANCHOR: waker
+/// What a task's waker does: put the task's id in the ready queue, unless it is there already.
+/// It neither allocates nor locks, so interrupt handlers may call it.
+struct TaskWaker {
+    id: TaskId,
+    queued: AtomicBool,
+    ready: Arc<ArrayQueue<TaskId>>,
+}
+
+impl TaskWaker {
+    fn schedule(&self) {
+        if !self.queued.swap(true, Ordering::AcqRel) {
+            // Each task is in the queue at most once, and the queue has room for all of them
+            // twice over (see `Executor::new`), so this push always finds room.
+            if self.ready.push(self.id).is_err() {
+                panic!("the ready queue is full");
+            }
+        }
+    }
+}
+
+impl Wake for TaskWaker {
+    fn wake(self: Arc<Self>) {
+        self.schedule();
+    }
+
+    fn wake_by_ref(self: &Arc<Self>) {
+        self.schedule();
+    }
+}
+// ANCHOR_END: waker
+
+// ANCHOR: executor
+pub struct Executor {
+    tasks: BTreeMap<TaskId, Task>,
+    /// The ids of the tasks to poll; wakers push, the executor pops.
+    ready: Arc<ArrayQueue<TaskId>>,
+    /// One waker per task, made at spawn time, so polling never allocates one.
+    waker_cache: BTreeMap<TaskId, (Arc<TaskWaker>, Waker)>,
+    /// Tasks spawned through a `Spawner`, not yet moved into `tasks`.
+    spawned: Arc<Mutex<Vec<Task>>>,
+    max_tasks: usize,
+}
+// ANCHOR_END: executor
+
+/// A handle that tasks (or threads) use to spawn more tasks.
+#[derive(Clone)]
+pub struct Spawner(Arc<Mutex<Vec<Task>>>);
+
+impl Spawner {
+    pub fn spawn(&self, future: impl Future<Output = ()> + Send + 'static) {
+        let task = Task::new(future);
+        interrupts::without_interrupts(|| self.0.lock().push(task));
+    }
+}
+
+impl Executor {
+    /// An executor for at most `max_tasks` tasks at a time. Its ready queue has twice as many
+    /// slots: one for each task, and one for each task that finished since the last round
+    /// with its id still queued (it is taken out, and skipped, in the next round).
+    pub fn new(max_tasks: usize) -> Self {
+        Executor {
+            tasks: BTreeMap::new(),
+            ready: Arc::new(ArrayQueue::new(2 * max_tasks)),
+            waker_cache: BTreeMap::new(),
+            spawned: Arc::new(Mutex::new(Vec::new())),
+            max_tasks,
+        }
+    }
+
+    pub fn spawner(&self) -> Spawner {
+        Spawner(self.spawned.clone())
+    }
+
+    // ANCHOR: spawn
+    pub fn spawn(&mut self, future: impl Future<Output = ()> + Send + 'static) {
+        self.add(Task::new(future));
+    }
+
+    fn add(&mut self, task: Task) {
+        assert!(
+            self.tasks.len() < self.max_tasks,
+            "more than {} tasks at once",
+            self.max_tasks
+        );
+        let id = task.id;
+        let waker = Arc::new(TaskWaker {
+            id,
+            queued: AtomicBool::new(false),
+            ready: self.ready.clone(),
+        });
+        self.waker_cache
+            .insert(id, (waker.clone(), Waker::from(waker.clone())));
+        self.tasks.insert(id, task);
+        waker.schedule(); // a new task is polled once to get it started
+    }
+    // ANCHOR_END: spawn
+
+    /// Tasks that have not finished yet.
+    pub fn task_count(&self) -> usize {
+        self.tasks.len()
+    }
+
+    // ANCHOR: run_ready_tasks
+    /// Polls the tasks that are ready now, once each. A task that wakes itself while it is
+    /// polled (as `yield_now` does) is polled again in the next round, not in this one.
+    fn run_ready_tasks(&mut self) {
+        for _ in 0..self.ready.len() {
+            let Some(id) = self.ready.pop() else { break };
+            let Some(task) = self.tasks.get_mut(&id) else {
+                continue; // finished already
+            };
+            let (task_waker, waker) = &self.waker_cache[&id];
+            // From here on, a wake-up queues the task again, even one during this poll.
+            task_waker.queued.store(false, Ordering::Release);
+            let mut cx = Context::from_waker(waker);
+            if task.poll(&mut cx).is_ready() {
+                // Wakers of a finished task may live on (in an `AtomicWaker`, say): marked
+                // as queued for good, they never queue its id again.
+                task_waker.queued.store(true, Ordering::Release);
+                self.tasks.remove(&id);
+                self.waker_cache.remove(&id);
+            }
+        }
+    }
+    // ANCHOR_END: run_ready_tasks
+
+    fn take_spawned(&mut self) {
+        let spawned = interrupts::without_interrupts(|| core::mem::take(&mut *self.spawned.lock()));
+        for task in spawned {
+            self.add(task);
+        }
+    }
+
+    fn has_work(&self) -> bool {
+        !self.ready.is_empty() || !self.spawned.lock().is_empty()
+    }
+
+    // ANCHOR: sleep_if_idle
+    /// Halts the CPU until the next interrupt if no task is ready. Interrupts are off between
+    /// the check and `hlt`: `sti; hlt` enables them only once `hlt` has begun, so a wake-up
+    /// from an interrupt either comes before the check or ends the `hlt`.
+    fn sleep_if_idle(&self) {
+        interrupts::disable();
+        if self.has_work() {
+            interrupts::enable();
+        } else if threads::others_ready() {
+            interrupts::enable();
+            threads::yield_now(); // let the threads have the CPU instead
+        } else {
+            interrupts::enable_and_hlt();
+        }
+    }
+    // ANCHOR_END: sleep_if_idle
+
+    // ANCHOR: run
+    /// Runs the tasks forever.
+    pub fn run(&mut self) -> ! {
+        loop {
+            self.take_spawned();
+            self.run_ready_tasks();
+            self.sleep_if_idle();
+        }
+    }
+    // ANCHOR_END: run
+
+    /// Runs the tasks until `done` says so (checked whenever no task is ready).
+    pub fn run_until(&mut self, done: impl Fn() -> bool) {
+        loop {
+            self.take_spawned();
+            self.run_ready_tasks();
+            if done() {
+                return;
+            }
+            self.sleep_if_idle();
+        }
+    }
+
+    /// Runs until every task has finished.
+    pub fn run_until_all_done(&mut self) {
+        loop {
+            self.take_spawned();
+            self.run_ready_tasks();
+            if self.tasks.is_empty() && !self.has_work() {
+                return;
+            }
+            self.sleep_if_idle();
+        }
+    }
+}

@@ -1,0 +1,149 @@
+// What every browser test shares: where the book is, Chromium, pages that record console errors
+// and refuse (and record) any request leaving this machine, and the table of contents.
+import { existsSync, mkdirSync, readFileSync, readdirSync } from "node:fs";
+import { join, relative } from "node:path";
+import { chromium } from "playwright-core";
+
+function required(name) {
+    const value = process.env[name];
+    if (!value) {
+        throw new Error(`${name} is not set: run these tests with \`cargo xtask test\` (see README.md)`);
+    }
+    return value;
+}
+
+/** The book's address, ending in "/", e.g. http://127.0.0.1:4321/futures-from-the-ground-up/. */
+export const BOOK_URL = required("BOOK_URL");
+/** The built book on disk (book/html). */
+export const BOOK_HTML = required("BOOK_HTML");
+export const REPO_ROOT = required("REPO_ROOT");
+export const SCREENSHOTS = process.env.SCREENSHOTS || join(REPO_ROOT, "target/browser-screenshots");
+/** The local runner: the port after the book's (see theme/playground-local.js). */
+export const RUNNER_URL = `http://127.0.0.1:${Number(new URL(BOOK_URL).port) + 1}`;
+
+const LOCAL_HOSTS = new Set(["127.0.0.1", "localhost", "[::1]"]);
+
+export function launch() {
+    // playwright-core starts the browser with a fresh temporary profile (user-data-dir) each time.
+    return chromium.launch({
+        executablePath: process.env.CHROMIUM || "/usr/bin/chromium",
+        headless: true,
+        chromiumSandbox: false, // --no-sandbox: these tests run as root in CI containers
+        args: [
+            "--disable-gpu",
+            "--disable-quic",
+            "--no-first-run",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+        ],
+    });
+}
+
+/**
+ * A new page in a fresh context. `problems.console` collects console errors and uncaught
+ * exceptions, `problems.external` every request to another machine (each is aborted).
+ */
+export async function openPage(browser, options = {}) {
+    const context = await browser.newContext({ viewport: { width: 1280, height: 900 }, ...options });
+    const problems = { console: [], external: [] };
+    await context.route("**/*", (route) => {
+        const url = new URL(route.request().url());
+        if (LOCAL_HOSTS.has(url.hostname)) {
+            return route.continue();
+        }
+        problems.external.push(url.href);
+        return route.abort("blockedbyclient");
+    });
+    const page = await context.newPage();
+    page.on("console", (message) => {
+        if (message.type() === "error") {
+            problems.console.push(`${page.url()}: ${message.text()}`);
+        }
+    });
+    page.on("pageerror", (error) => problems.console.push(`${page.url()}: uncaught ${error.message}`));
+    return { context, page, problems };
+}
+
+export function url(htmlFile) {
+    return new URL(htmlFile, BOOK_URL).href;
+}
+
+export async function screenshot(page, name) {
+    mkdirSync(SCREENSHOTS, { recursive: true });
+    await page.screenshot({ path: join(SCREENSHOTS, `${name}.png`), fullPage: false });
+}
+
+/**
+ * The chapters SUMMARY.md links (drafts, `[Title]()`, are left out), in order:
+ * { title, md, html, part } where part is the "Part …" heading above it ("" before the first).
+ */
+export function chapters() {
+    const summary = readFileSync(join(REPO_ROOT, "src/SUMMARY.md"), "utf8");
+    const found = [];
+    let part = "";
+    for (const line of summary.split("\n")) {
+        const heading = line.match(/^#\s+(.*)$/);
+        if (heading && !/^summary$/i.test(heading[1].trim())) {
+            part = heading[1].trim();
+            continue;
+        }
+        const entry = line.match(/^\s*(?:[-*]\s+)?\[(.+)\]\(([^)\s]+\.md)\)\s*$/);
+        if (entry) {
+            const html = entry[2].replace(/\.md$/, ".html");
+            if (!existsSync(join(BOOK_HTML, html))) {
+                throw new Error(
+                    `SUMMARY.md links ${entry[2]} but book/html has no ${html}: the book is older than ` +
+                        "SUMMARY.md, rebuild it",
+                );
+            }
+            found.push({
+                title: entry[1],
+                md: entry[2],
+                html,
+                part,
+            });
+        }
+    }
+    return found;
+}
+
+/** The chapter whose file is `md`, or a failure saying it is not written yet. */
+export function chapter(md, why) {
+    const found = chapters().find((c) => c.md === md);
+    if (!found) {
+        throw new Error(`${md} is not in SUMMARY.md yet (or is still a draft), so ${why} cannot be tested`);
+    }
+    return found;
+}
+
+/** Every .html file of the built book, relative to it ("index.html", "ch05-00-….html", …). */
+export function htmlFiles(dir = BOOK_HTML) {
+    const files = [];
+    for (const entry of readdirSync(dir, { withFileTypes: true })) {
+        const path = join(dir, entry.name);
+        if (entry.isDirectory()) {
+            files.push(...htmlFiles(path));
+        } else if (entry.name.endsWith(".html")) {
+            files.push(relative(BOOK_HTML, path));
+        }
+    }
+    return files.sort();
+}
+
+export function readBookFile(file) {
+    return readFileSync(join(BOOK_HTML, file), "utf8");
+}
+
+export function readRepoFile(file) {
+    return readFileSync(join(REPO_ROOT, file), "utf8");
+}
+
+/** Text as the checks compare it: no trailing spaces, no trailing blank lines. */
+export function normalize(text) {
+    return text
+        .split("\n")
+        .map((line) => line.trimEnd())
+        .join("\n")
+        .trimEnd();
+}

@@ -1,0 +1,366 @@
+//! `cargo xtask kernel run | test | bench`: the companion kernel in `kernel/` (a workspace of its
+//! own, with its own `target/`), built for `x86_64-unknown-none` and booted in QEMU.
+
+mod keys;
+mod qemu;
+
+use crate::cmd::Cmd;
+use crate::tools;
+use anyhow::{Context, Result, bail};
+use qemu::Boot;
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+const TARGET: &str = "x86_64-unknown-none";
+
+const USAGE: &str = "\
+cargo xtask kernel <job>
+
+  run [--release]                boot the kernel in QEMU; it echoes what you type in this terminal
+                                 (Ctrl-D ends it, Ctrl-C stops QEMU)
+  test [--release] [--repeat N]  every kernel test in QEMU, plus the host-side keyboard tests
+  bench                          measure the kernel (release and debug) and rewrite
+                                 src/generated/kernel-*.md
+";
+
+/// `cargo xtask kernel …`.
+pub fn main(root: &Path, args: &[String]) -> Result<()> {
+    let Some((job, options)) = args.split_first() else {
+        print!("{USAGE}");
+        return Ok(());
+    };
+    let release = options.iter().any(|o| o == "--release");
+    match job.as_str() {
+        "run" => run(root, release),
+        "test" => {
+            let repeat = match options.iter().position(|o| o == "--repeat") {
+                Some(at) => options
+                    .get(at + 1)
+                    .and_then(|n| n.parse().ok())
+                    .context("--repeat takes a number")?,
+                None => 1,
+            };
+            suite(root, release, repeat)
+        }
+        "bench" => bench(root),
+        "help" | "--help" | "-h" => {
+            print!("{USAGE}");
+            Ok(())
+        }
+        other => bail!("unknown kernel job `{other}`\n\n{USAGE}"),
+    }
+}
+
+/// The last step of `cargo xtask test`: the kernel's lints, every kernel test once, and the
+/// tables of `bench` present (the chapters include them).
+pub fn test(root: &Path) -> Result<()> {
+    for table in GENERATED {
+        if !root.join("src/generated").join(table).exists() {
+            bail!("src/generated/{table} is missing: run `cargo xtask kernel bench` and commit it");
+        }
+    }
+    suite(root, false, 1)
+}
+
+/// The tables `bench` writes into `src/generated/`.
+const GENERATED: [&str; 2] = ["kernel-threads-vs-tasks.md", "kernel-boot-times.md"];
+
+fn kernel_dir(root: &Path) -> PathBuf {
+    root.join("kernel")
+}
+
+/// QEMU (installed with apt-get when missing, see `ci/tools.toml`) and the bare-metal target.
+fn prepare(root: &Path) -> Result<()> {
+    tools::require_system(root, "qemu-system-x86_64")?;
+    // The toolchain that builds the kernel is the one `rust-toolchain.toml` picks in kernel/.
+    let sysroot = Cmd::new("rustc")
+        .args(["--print", "sysroot"])
+        .dir(kernel_dir(root))
+        .quiet()
+        .read()?;
+    let target_libs = Path::new(sysroot.trim()).join("lib/rustlib").join(TARGET);
+    if !target_libs.exists() {
+        crate::section(&format!("adding the Rust target {TARGET} (for the kernel)"));
+        Cmd::new("rustup")
+            .args(["target", "add", TARGET])
+            .dir(kernel_dir(root))
+            .timeout(Duration::from_secs(10 * 60))
+            .run()
+            .with_context(|| format!("the kernel needs the Rust target {TARGET}"))?;
+    }
+    Ok(())
+}
+
+/// The kernel's binaries, from one build.
+struct Binaries {
+    /// The interactive kernel.
+    kernel: PathBuf,
+    /// The measuring kernel of `bench`.
+    measure: PathBuf,
+    /// The test kernels of `kernel/tests/`, by name.
+    tests: Vec<(String, PathBuf)>,
+}
+
+fn build(root: &Path, release: bool) -> Result<Binaries> {
+    prepare(root)?;
+    let dir = kernel_dir(root);
+    eprintln!(
+        "building the kernel ({}; the first build takes about a minute)",
+        if release { "release" } else { "debug" }
+    );
+    let mut cargo = Cmd::new("cargo")
+        .args(["build", "--locked", "--bins", "--tests"])
+        .args([
+            "--message-format",
+            "json-render-diagnostics",
+            "--target-dir",
+        ])
+        .arg(dir.join("target"))
+        .dir(&dir)
+        .timeout(Duration::from_secs(20 * 60));
+    if release {
+        cargo = cargo.arg("--release");
+    }
+    let messages = cargo.read().context("building the kernel failed")?;
+    let (mut kernel, mut measure, mut tests) = (None, None, Vec::new());
+    for line in messages.lines() {
+        let Ok(message) = serde_json::from_str::<serde_json::Value>(line) else {
+            continue;
+        };
+        let (Some(executable), Some(name), Some(kind)) = (
+            message["executable"].as_str(),
+            message["target"]["name"].as_str(),
+            message["target"]["kind"][0].as_str(),
+        ) else {
+            continue;
+        };
+        match (kind, name) {
+            ("bin", "kernel") => kernel = Some(PathBuf::from(executable)),
+            ("bin", "measure") => measure = Some(PathBuf::from(executable)),
+            ("test", _) => tests.push((name.to_string(), PathBuf::from(executable))),
+            _ => {}
+        }
+    }
+    tests.sort();
+    Ok(Binaries {
+        kernel: kernel.context("cargo built no `kernel` binary")?,
+        measure: measure.context("cargo built no `measure` binary")?,
+        tests,
+    })
+}
+
+/// The kernel's own format and lint checks (it is not part of the root workspace).
+fn lint(root: &Path) -> Result<()> {
+    let dir = kernel_dir(root);
+    Cmd::new("cargo")
+        .args(["fmt", "--check"])
+        .dir(&dir)
+        .run()
+        .context("the kernel's code is not formatted: run `cargo fmt` in kernel/")?;
+    Cmd::new("cargo")
+        .args([
+            "clippy",
+            "--locked",
+            "--quiet",
+            "--bins",
+            "--tests",
+            "--target-dir",
+        ])
+        .arg(dir.join("target"))
+        .args(["--", "-D", "warnings"])
+        .dir(&dir)
+        .timeout(Duration::from_secs(20 * 60))
+        .run()
+}
+
+fn logs(root: &Path) -> PathBuf {
+    kernel_dir(root).join("target/qemu-logs")
+}
+
+/// `cargo xtask kernel run`: the kernel with COM1 on this terminal. Keys typed here reach the
+/// kernel through COM1's receive interrupt; there is no window (QEMU runs with `-display none`).
+fn run(root: &Path, release: bool) -> Result<()> {
+    let binaries = build(root, release)?;
+    eprintln!("booting the kernel in QEMU: type, and it echoes; Ctrl-D ends it, Ctrl-C stops QEMU");
+    // Not `Cmd`: QEMU needs this terminal's input, and exit status 33 is the kernel's "success".
+    let status = std::process::Command::new("qemu-system-x86_64")
+        .args(qemu::MACHINE)
+        .arg("-kernel")
+        .arg(&binaries.kernel)
+        .args(["-serial", "stdio"])
+        .status()
+        .context("could not start qemu-system-x86_64")?;
+    match status.code() {
+        Some(qemu::SUCCESS) | None => Ok(()),
+        Some(code) => bail!("the kernel failed (QEMU exit status {code})"),
+    }
+}
+
+/// Every kernel test, then the keyboard tests, `repeat` times over one build.
+fn suite(root: &Path, release: bool, repeat: usize) -> Result<()> {
+    let binaries = build(root, release)?;
+    lint(root)?;
+    let logs = logs(root);
+    let started = Instant::now();
+    let mut slowest = Duration::ZERO;
+    for round in 1..=repeat {
+        let round_started = Instant::now();
+        if repeat > 1 {
+            eprintln!("round {round} of {repeat}");
+        }
+        for (name, kernel) in &binaries.tests {
+            let finished = Boot {
+                name: format!("kernel test `{name}`"),
+                kernel,
+                append: "kernel-test",
+                monitor: false,
+                timeout: Duration::from_secs(60),
+            }
+            .start(&logs)?
+            .expect_success()?;
+            let passed = finished
+                .output
+                .lines()
+                .filter(|l| l.starts_with("test ") && l.contains(" ... ok"))
+                .count();
+            let plural = if passed == 1 { "" } else { "s" };
+            eprintln!(
+                "kernel test {name}: ok, {passed} check{plural} ({:.2} s)",
+                finished.elapsed.as_secs_f64()
+            );
+        }
+        for (name, test) in [
+            ("echo", keys::echo as fn(&Path, &Path) -> Result<()>),
+            ("full queue", keys::full_queue),
+            ("serial console", keys::serial_console),
+        ] {
+            let test_started = Instant::now();
+            test(&binaries.kernel, &logs)?;
+            eprintln!(
+                "kernel keyboard test {name}: ok ({:.2} s)",
+                test_started.elapsed().as_secs_f64()
+            );
+        }
+        slowest = slowest.max(round_started.elapsed());
+    }
+    eprintln!(
+        "kernel tests: {repeat} round(s) passed in {:.1} s (slowest round {:.1} s)",
+        started.elapsed().as_secs_f64(),
+        slowest.as_secs_f64()
+    );
+    Ok(())
+}
+
+/// Boots `kernel` and returns its output and how long QEMU ran, failing unless it succeeded.
+fn boot_once(name: &str, kernel: &Path, logs: &Path) -> Result<qemu::Finished> {
+    Boot {
+        name: name.to_string(),
+        kernel,
+        append: "kernel-test",
+        monitor: false,
+        timeout: Duration::from_secs(120),
+    }
+    .start(logs)?
+    .expect_success()
+}
+
+/// `cargo xtask kernel bench`: the kernel's own measurements (a release build) and the time from
+/// starting QEMU to its exit, for the `boot` test kernel in both profiles.
+fn bench(root: &Path) -> Result<()> {
+    let logs = logs(root);
+    let release = build(root, true)?;
+    let measured = boot_once("the measuring kernel", &release.measure, &logs)?;
+    let table: String = measured
+        .output
+        .lines()
+        .filter(|l| l.starts_with('|'))
+        .map(|l| format!("{l}\n"))
+        .collect();
+    if table.lines().count() < 3 {
+        bail!(
+            "the measuring kernel printed no table:\n{}",
+            measured.output
+        );
+    }
+    let debug = build(root, false)?;
+    let boot_kernel = |binaries: &Binaries| {
+        binaries
+            .tests
+            .iter()
+            .find(|(name, _)| name == "boot")
+            .map(|(_, path)| path.clone())
+            .context("no `boot` test kernel")
+    };
+    let mut rows = String::new();
+    for (profile, kernel) in [
+        ("release", boot_kernel(&release)?),
+        ("debug", boot_kernel(&debug)?),
+    ] {
+        let mut times: Vec<f64> = (0..7)
+            .map(|_| {
+                boot_once("kernel test `boot`", &kernel, &logs).map(|f| f.elapsed.as_secs_f64())
+            })
+            .collect::<Result<_>>()?;
+        times.sort_by(f64::total_cmp);
+        let size = std::fs::metadata(&kernel)?.len();
+        rows.push_str(&format!(
+            "| {profile} | {} KiB | {:.0} ms | {:.0} ms | {:.0} ms |\n",
+            size / 1024,
+            times[0] * 1000.0,
+            times[times.len() / 2] * 1000.0,
+            times[times.len() - 1] * 1000.0
+        ));
+    }
+    let provenance = provenance()?;
+    let generated = root.join("src/generated");
+    std::fs::create_dir_all(&generated)?;
+    let write = |name: &str, table: &str| -> Result<()> {
+        let file = generated.join(name);
+        std::fs::write(
+            &file,
+            format!(
+                "{table}\n<small>Measured by `cargo xtask kernel bench` {provenance}</small>\n"
+            ),
+        )?;
+        eprintln!("wrote {}", file.display());
+        Ok(())
+    };
+    write(GENERATED[0], &table)?;
+    write(
+        GENERATED[1],
+        &format!(
+            "| Kernel build | ELF file | Fastest boot to exit | Median | Slowest |\n\
+             |---|--:|--:|--:|--:|\n{rows}"
+        ),
+    )?;
+    Ok(())
+}
+
+/// "under QEMU <version> (TCG) on <cpu> (<n> cores), rustc <version>, <date>."
+fn provenance() -> Result<String> {
+    let cpuinfo = std::fs::read_to_string("/proc/cpuinfo").unwrap_or_default();
+    let cpu = cpuinfo
+        .lines()
+        .find_map(|l| l.strip_prefix("model name"))
+        .and_then(|l| l.split_once(':'))
+        .map_or("an unknown CPU".to_string(), |(_, model)| {
+            model.trim().to_string()
+        });
+    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let qemu = Cmd::new("qemu-system-x86_64")
+        .arg("--version")
+        .quiet()
+        .read()?;
+    let qemu = qemu
+        .split_whitespace()
+        .nth(3)
+        .unwrap_or("(unknown version)")
+        .to_string();
+    let rustc = Cmd::new("rustc").arg("--version").quiet().read()?;
+    let date = Cmd::new("date").args(["-u", "+%Y-%m-%d"]).quiet().read()?;
+    Ok(format!(
+        "under QEMU {qemu} (TCG, no KVM) on {cpu} ({cores} cores), {}, {}.",
+        rustc.trim(),
+        date.trim()
+    ))
+}
