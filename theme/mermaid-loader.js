@@ -18,7 +18,10 @@
             d.textContent = sources[i];
         });
         window.mermaid.initialize({ startOnLoad: false, theme: drawnDark ? "dark" : "default" });
-        window.mermaid.run({ nodes: diagrams });
+        // A diagram mermaid cannot parse is reported by name, not as an anonymous rejection.
+        window.mermaid.run({ nodes: diagrams }).catch(function (error) {
+            console.error("mermaid could not draw a diagram: " + (error.message || error.str || error));
+        });
     }
 
     const script = document.createElement("script");

@@ -1,0 +1,22 @@
+// Keyboard access that mdBook 0.5.4's theme lacks (found by tests/browser/accessibility.test.mjs).
+(function () {
+    "use strict";
+    // The sidebar toggle is a <label> (mdBook issues #2345, #2615): give it a button's role and keys.
+    const toggle = document.getElementById("mdbook-sidebar-toggle");
+    if (toggle && toggle.tagName === "LABEL") {
+        toggle.setAttribute("role", "button");
+        toggle.tabIndex = 0;
+        toggle.addEventListener("keydown", function (event) {
+            if (event.key === "Enter" || event.key === " ") {
+                event.preventDefault();
+                toggle.click();
+            }
+        });
+    }
+    // A code block wider than the page scrolls sideways: let Tab reach it, so arrows can scroll.
+    document.querySelectorAll("pre > code").forEach(function (code) {
+        if (code.scrollWidth > code.clientWidth && code.tabIndex < 0) {
+            code.tabIndex = 0;
+        }
+    });
+})();
