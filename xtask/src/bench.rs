@@ -103,8 +103,8 @@ fn check_table(name: &str, table: &str) -> Result<()> {
     Ok(())
 }
 
-/// "on <cpu> (<n> cores), rustc <version>, <date>."
-fn provenance() -> Result<String> {
+/// "on <cpu> (<n> cores), rustc <version>, <date>.": where and when a figure was measured.
+pub fn provenance() -> Result<String> {
     let cpuinfo = std::fs::read_to_string("/proc/cpuinfo").unwrap_or_default();
     let cpu = cpuinfo
         .lines()

@@ -266,7 +266,7 @@ fn boot_once(name: &str, kernel: &Path, logs: &Path) -> Result<qemu::Finished> {
 
 /// `cargo xtask kernel bench`: the kernel's own measurements (a release build) and the time from
 /// starting QEMU to its exit, for the `boot` test kernel in both profiles.
-fn bench(root: &Path) -> Result<()> {
+pub fn bench(root: &Path) -> Result<()> {
     let logs = logs(root);
     let release = build(root, true)?;
     let measured = boot_once("the measuring kernel", &release.measure, &logs)?;
@@ -336,17 +336,8 @@ fn bench(root: &Path) -> Result<()> {
     Ok(())
 }
 
-/// "under QEMU <version> (TCG) on <cpu> (<n> cores), rustc <version>, <date>."
+/// "under QEMU <version> (TCG, no KVM) on <cpu> (<n> cores), rustc <version>, <date>."
 fn provenance() -> Result<String> {
-    let cpuinfo = std::fs::read_to_string("/proc/cpuinfo").unwrap_or_default();
-    let cpu = cpuinfo
-        .lines()
-        .find_map(|l| l.strip_prefix("model name"))
-        .and_then(|l| l.split_once(':'))
-        .map_or("an unknown CPU".to_string(), |(_, model)| {
-            model.trim().to_string()
-        });
-    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
     let qemu = Cmd::new("qemu-system-x86_64")
         .arg("--version")
         .quiet()
@@ -356,11 +347,8 @@ fn provenance() -> Result<String> {
         .nth(3)
         .unwrap_or("(unknown version)")
         .to_string();
-    let rustc = Cmd::new("rustc").arg("--version").quiet().read()?;
-    let date = Cmd::new("date").args(["-u", "+%Y-%m-%d"]).quiet().read()?;
     Ok(format!(
-        "under QEMU {qemu} (TCG, no KVM) on {cpu} ({cores} cores), {}, {}.",
-        rustc.trim(),
-        date.trim()
+        "under QEMU {qemu} (TCG, no KVM) {}",
+        crate::bench::provenance()?
     ))
 }

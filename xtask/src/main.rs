@@ -25,7 +25,8 @@ cargo xtask <job>
   test [WORD..]  install missing tools, then run every check (what CI runs);
                  with words, only the steps whose names contain one (e.g. `test pdf`)
   bless          rerun every listing that has an output.txt and rewrite that file
-  bench          run the benchmarks and rewrite the tables in src/generated/
+  bench          run the benchmarks (the listings' and the kernel's) and rewrite the tables
+                 in src/generated/
   pdf            build the offline PDF into book/pdf/ with headless Chromium
   install-tools  install the pinned tools from ci/tools.toml
   kernel         run|test|bench: boot the companion kernel in QEMU, test it or measure it
@@ -53,7 +54,7 @@ fn run(args: &[String]) -> Result<()> {
         "serve" => book::serve(&root),
         "test" => test(&root, rest),
         "bless" => listings::bless(&root),
-        "bench" => bench::write_tables(&root),
+        "bench" => bench::write_tables(&root).and_then(|()| kernel::bench(&root)),
         "pdf" => pdf::build(&root).map(|_| ()),
         "install-tools" => tools::install(&root),
         "kernel" => kernel::main(&root, rest),

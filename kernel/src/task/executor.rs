@@ -72,6 +72,7 @@ impl Spawner {
 }
 
 impl Executor {
+    // ANCHOR: spawn
     /// An executor for at most `max_tasks` tasks at a time. Its ready queue has twice as many
     /// slots: one for each task, and one for each task that finished since the last round
     /// with its id still queued (it is taken out, and skipped, in the next round).
@@ -89,7 +90,6 @@ impl Executor {
         Spawner(self.spawned.clone())
     }
 
-    // ANCHOR: spawn
     pub fn spawn(&mut self, future: impl Future<Output = ()> + Send + 'static) {
         self.add(Task::new(future));
     }
