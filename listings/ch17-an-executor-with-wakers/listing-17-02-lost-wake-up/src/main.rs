@@ -9,7 +9,7 @@ use std::sync::mpsc::{self, Receiver};
 use std::sync::{Arc, Mutex};
 use std::task::{Context, Poll, Wake, Waker};
 use std::thread;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 struct TaskId(u64);
@@ -149,22 +149,31 @@ fn yield_now() -> impl Future<Output = ()> {
 
 // ANCHOR: start
 /// Starts, on a thread of its own, an executor running one task that
-/// yields once. Returns a channel that says when `run` has returned,
-/// and the task's waker.
+/// yields once. Returns a channel that says when `run` has returned, and
+/// the task's waker, once the task's first poll is over.
 fn start(run: fn(&mut Executor)) -> (Receiver<()>, Waker) {
     let (finished, finished_rx) = mpsc::channel();
     let (waker_tx, waker_rx) = mpsc::channel();
     thread::spawn(move || {
         let mut executor = Executor::new();
+        let ready = Arc::clone(&executor.ready);
         executor.spawn(async move {
             let waker = poll_fn(|cx| Poll::Ready(cx.waker().clone())).await;
-            waker_tx.send(waker).unwrap();
+            waker_tx.send((waker, ready)).unwrap();
             yield_now().await;
         });
         run(&mut executor);
         finished.send(()).unwrap();
     });
-    (finished_rx, waker_rx.recv().unwrap())
+    let (waker, ready) = waker_rx.recv().unwrap();
+    // The broken `run` lets the task count as queued until its poll is
+    // over, and would swallow a wake-up from outside too. Wait for that.
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while !ready.lock().unwrap().queued.is_empty() {
+        assert!(Instant::now() < deadline, "the first poll did not end");
+        thread::yield_now();
+    }
+    (finished_rx, waker)
 }
 // ANCHOR_END: start
 

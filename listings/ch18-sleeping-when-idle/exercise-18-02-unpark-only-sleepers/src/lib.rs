@@ -127,17 +127,18 @@ impl Executor {
 /// Test builds give the CPU away at the worst moment, as in Listing 18-1.
 fn preemption_point() {
     #[cfg(test)]
-    thread::yield_now();
+    thread::sleep(std::time::Duration::from_micros(10));
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
     use std::future::poll_fn;
-    use std::sync::atomic::{AtomicU64, Ordering::SeqCst};
+    use std::sync::atomic::AtomicU64;
+    use std::sync::mpsc;
     use std::task::Poll;
-    use std::thread;
     use std::time::{Duration, Instant};
+
     /// A signal from another thread: `ring` sets it and wakes the task
     /// that waits in `rung`.
     #[derive(Default)]
@@ -203,46 +204,72 @@ mod tests {
         executor_thread.join().unwrap();
         Ok(())
     }
+
+    /// Runs `job` on a thread of its own, and fails if it has not
+    /// finished within five seconds.
+    fn within_five_seconds<T: Send + 'static>(job: impl FnOnce() -> T + Send + 'static) -> T {
+        let (done, finished) = mpsc::channel();
+        thread::spawn(move || done.send(job()).unwrap());
+        finished
+            .recv_timeout(Duration::from_secs(5))
+            .expect("the executor did not finish within five seconds")
+    }
+
+    /// Lets the other tasks run: the first poll wakes its own
+    /// task and returns `Pending`.
+    async fn yield_now() {
+        let mut yielded = false;
+        poll_fn(|cx| {
+            if yielded {
+                return Poll::Ready(());
+            }
+            yielded = true;
+            cx.waker().wake_by_ref();
+            Poll::Pending
+        })
+        .await
+    }
+
     // ANCHOR: tests
     #[test]
     fn the_executor_never_gets_stuck() {
-        assert_eq!(ping_pong(10_000, Duration::from_secs(10)), Ok(()));
+        assert_eq!(ping_pong(1_000, Duration::from_secs(10)), Ok(()));
     }
 
     #[test]
     fn a_busy_executor_is_never_unparked() {
-        let mut executor = Executor::new();
-        executor.spawn(async {
-            for _ in 0..1000 {
-                let mut yielded = false;
-                poll_fn(|cx| {
-                    if yielded {
-                        return Poll::Ready(());
-                    }
-                    yielded = true;
-                    cx.waker().wake_by_ref();
-                    Poll::Pending
-                })
-                .await;
-            }
+        let unparks = within_five_seconds(|| {
+            let mut executor = Executor::new();
+            executor.spawn(async {
+                for _ in 0..1000 {
+                    yield_now().await;
+                }
+            });
+            executor.run();
+            executor.unparks()
         });
-        executor.run();
-        assert_eq!(executor.unparks(), 0);
+        assert_eq!(unparks, 0);
     }
 
     #[test]
     fn a_sleeping_executor_is_unparked() {
-        let bell = Arc::new(Doorbell::default());
-        let ringer = Arc::clone(&bell);
-        let mut executor = Executor::new();
-        executor.spawn(async move { bell.rung().await });
-        let ringer = thread::spawn(move || {
-            thread::sleep(Duration::from_millis(20));
-            ringer.ring();
+        let unparks = within_five_seconds(|| {
+            let bell = Arc::new(Doorbell::default());
+            let ringer = Arc::clone(&bell);
+            let mut executor = Executor::new();
+            executor.spawn(async move { bell.rung().await });
+            let shared = Arc::clone(&executor.shared);
+            thread::spawn(move || {
+                // Ring only once the executor is on its way to sleep.
+                while !shared.sleeping.load(SeqCst) {
+                    thread::yield_now();
+                }
+                ringer.ring();
+            });
+            executor.run();
+            executor.unparks()
         });
-        executor.run();
-        ringer.join().unwrap();
-        assert!(executor.unparks() >= 1);
+        assert!(unparks >= 1);
     }
     // ANCHOR_END: tests
 }

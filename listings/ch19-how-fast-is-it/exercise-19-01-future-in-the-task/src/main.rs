@@ -48,9 +48,9 @@ where
     let mut pool = LocalPool::new();
     let spawner = pool.spawner();
     let channels = (0..TASKS).map(|_| oneshot::channel());
-    let (senders, receivers): (Vec<_>, Vec<_>) = channels.unzip();
+    let (senders, mut receivers): (Vec<_>, Vec<_>) = channels.unzip();
     let before = BYTES_IN_USE.load(SeqCst);
-    for receiver in receivers {
+    for receiver in receivers.drain(..) {
         spawner.spawn_local(make_task(receiver)).unwrap();
     }
     pool.run_until_stalled(); // every task has been polled, and waits

@@ -4,16 +4,19 @@
 // executor and runs it all.
 
 extern crate futures;
+extern crate pin_project_lite;
 
 use futures::channel::oneshot;
 use futures::executor::{LocalPool, LocalSpawner, ThreadPool};
 use futures::task::LocalSpawnExt;
+use pin_project_lite::pin_project;
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::fmt::Write;
 use std::future::{Future, poll_fn};
+use std::pin::Pin;
 use std::sync::atomic::{AtomicUsize, Ordering::SeqCst};
 use std::sync::{Arc, Condvar, Mutex};
-use std::task::Poll;
+use std::task::{Context, Poll, ready};
 use std::time::{Duration, Instant};
 
 // ANCHOR: allocator
@@ -112,16 +115,44 @@ impl Contender for Local {
 /// `futures`' thread pool, with one thread per core. Its tasks run on the
 /// pool's threads, so `run` has to count them: it waits until the last one
 /// has counted itself out.
-pub struct Pool {
-    pool: ThreadPool,
-    unfinished: Arc<Countdown>,
-}
+pub struct Pool(ThreadPool);
 
-#[derive(Default)]
+/// How many tasks spawned into a `Pool` have not finished. One count serves
+/// every pool, since the benchmark runs one at a time.
+static UNFINISHED: Countdown = Countdown {
+    tasks: AtomicUsize::new(0),
+    lock: Mutex::new(()),
+    all_done: Condvar::new(),
+};
+
 struct Countdown {
     tasks: AtomicUsize,
     lock: Mutex<()>,
     all_done: Condvar,
+}
+
+pin_project! {
+    /// A task that counts itself out when it finishes. It holds nothing
+    /// but the future it wraps, so it is exactly as big.
+    struct Counted<F> {
+        #[pin]
+        task: F,
+    }
+}
+
+impl<F: Future<Output = ()>> Future for Counted<F> {
+    type Output = ();
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
+        ready!(self.project().task.poll(cx));
+        if UNFINISHED.tasks.fetch_sub(1, SeqCst) == 1 {
+            // Under the lock, so that this cannot slip in between
+            // `run`'s check and wait.
+            let _lock = UNFINISHED.lock.lock().unwrap();
+            UNFINISHED.all_done.notify_all();
+        }
+        Poll::Ready(())
+    }
 }
 
 impl Contender for Pool {
@@ -130,29 +161,18 @@ impl Contender for Pool {
     }
 
     fn new() -> Self {
-        let pool = ThreadPool::builder().pool_size(threads()).create().unwrap();
-        let unfinished = Arc::default();
-        Pool { pool, unfinished }
+        Pool(ThreadPool::builder().pool_size(threads()).create().unwrap())
     }
 
     fn spawn(&mut self, task: impl Future<Output = ()> + Send + 'static) {
-        let unfinished = Arc::clone(&self.unfinished);
-        unfinished.tasks.fetch_add(1, SeqCst);
-        self.pool.spawn_ok(async move {
-            task.await;
-            if unfinished.tasks.fetch_sub(1, SeqCst) == 1 {
-                // Under the lock, so that this cannot slip in between
-                // `run`'s check and wait.
-                let _lock = unfinished.lock.lock().unwrap();
-                unfinished.all_done.notify_all();
-            }
-        });
+        UNFINISHED.tasks.fetch_add(1, SeqCst);
+        self.0.spawn_ok(Counted { task });
     }
 
     fn run(&mut self) {
-        let mut lock = self.unfinished.lock.lock().unwrap();
-        while self.unfinished.tasks.load(SeqCst) > 0 {
-            lock = self.unfinished.all_done.wait(lock).unwrap();
+        let mut lock = UNFINISHED.lock.lock().unwrap();
+        while UNFINISHED.tasks.load(SeqCst) > 0 {
+            lock = UNFINISHED.all_done.wait(lock).unwrap();
         }
     }
 }
@@ -198,10 +218,12 @@ pub fn wake_ups<C: Contender>(tasks: usize, yields: usize) -> f64 {
 pub fn bytes_per_waiting_task<C: Contender>(tasks: usize) -> usize {
     let mut executor = C::new();
     let channels = (0..tasks).map(|_| oneshot::channel());
-    let (senders, receivers): (Vec<_>, Vec<_>) = channels.unzip();
+    let (senders, mut receivers): (Vec<_>, Vec<_>) = channels.unzip();
     let polled = Arc::new(AtomicUsize::new(0));
     let before = bytes_in_use();
-    for receiver in receivers {
+    // `drain` keeps the vector's buffer: freeing it now would
+    // count as a saving.
+    for receiver in receivers.drain(..) {
         let polled = Arc::clone(&polled);
         executor.spawn(async move {
             polled.fetch_add(1, SeqCst);
@@ -386,4 +408,19 @@ pub fn plot(rows: &[Row]) -> String {
     }
     svg.push_str("</svg>\n");
     svg
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn counting_a_task_does_not_make_it_bigger() {
+        let (_sender, receiver) = oneshot::channel::<()>();
+        let task = async move {
+            let _: Result<(), _> = receiver.await;
+        };
+        let size = size_of_val(&task);
+        assert_eq!(size_of_val(&Counted { task }), size);
+    }
 }
