@@ -61,7 +61,8 @@ fn main() {
 
     // Now one thread at a time, each joined before the next starts: the C library
     // hands the stack of the joined thread to the next one.
-    let one_by_one: Vec<usize> = (0..8).map(|_| addresses_of_locals(1)[0]).collect();
+    let one_by_one: Vec<usize> =
+        (0..8).map(|_| addresses_of_locals(1)[0]).collect();
     println!(
         "8 threads, one after another, all at one address: {}",
         count_different(&one_by_one) == 1
@@ -76,7 +77,10 @@ mod tests {
     fn threads_alive_together_have_separate_stacks() {
         for count in [2, 8, 32] {
             let addresses = addresses_of_locals(count);
-            assert!(closest_distance(addresses) >= STACK_SIZE, "{count} threads");
+            assert!(
+                closest_distance(addresses) >= STACK_SIZE,
+                "{count} threads"
+            );
         }
     }
 }

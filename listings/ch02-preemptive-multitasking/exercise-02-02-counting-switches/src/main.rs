@@ -37,12 +37,18 @@ fn use_one_core() {
     // Two functions of the C library, declared here. A CPU set is a mask of 1024 bits, one
     // per CPU, as Linux's C libraries define `cpu_set_t`; pid 0 means the calling thread.
     unsafe extern "C" {
-        fn sched_getaffinity(pid: i32, size: usize, set: *mut [u64; 16]) -> i32;
-        fn sched_setaffinity(pid: i32, size: usize, set: *const [u64; 16]) -> i32;
+        fn sched_getaffinity(pid: i32, size: usize, set: *mut [u64; 16])
+        -> i32;
+        fn sched_setaffinity(
+            pid: i32,
+            size: usize,
+            set: *const [u64; 16],
+        ) -> i32;
     }
     let mut allowed = [0u64; 16];
     // SAFETY: the function writes at most `size` bytes, the size of `allowed`.
-    if unsafe { sched_getaffinity(0, size_of_val(&allowed), &mut allowed) } != 0 {
+    if unsafe { sched_getaffinity(0, size_of_val(&allowed), &mut allowed) } != 0
+    {
         return; // leave things as they are
     }
     let is_allowed = |cpu: usize| allowed[cpu / 64] & (1 << (cpu % 64)) != 0;

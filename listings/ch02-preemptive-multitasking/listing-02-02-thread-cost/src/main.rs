@@ -74,7 +74,8 @@ impl Waiting {
         let release = Arc::new(Barrier::new(count + 1));
         let threads = (0..count)
             .map(|_| {
-                let (ready, release) = (Arc::clone(&ready), Arc::clone(&release));
+                let (ready, release) =
+                    (Arc::clone(&ready), Arc::clone(&release));
                 let body = move || {
                     stack.touch();
                     ready.wait();
@@ -161,7 +162,9 @@ fn main() {
         groups.push(Waiting::spawn(threads, stack));
         let after = memory_kib();
         memory.push(before.zip(after).map(|((vb, rb), (va, ra))| {
-            let per_thread = |after: u64, before: u64| (after - before) as f64 / threads as f64;
+            let per_thread = |after: u64, before: u64| {
+                (after - before) as f64 / threads as f64
+            };
             (per_thread(va, vb), per_thread(ra, rb))
         }));
     }
@@ -180,10 +183,14 @@ fn main() {
                 .collect(),
         );
         let (reserved, resident) = match memory {
-            Some((reserved, resident)) => (format!("{reserved:.0}"), format!("{resident:.0}")),
+            Some((reserved, resident)) => {
+                (format!("{reserved:.0}"), format!("{resident:.0}"))
+            }
             None => ("n/a".into(), "n/a".into()),
         };
         let micros = time.as_secs_f64() * 1e6;
-        println!("| {label} | {threads} | {reserved} | {resident} | {micros:.1} |");
+        println!(
+            "| {label} | {threads} | {reserved} | {resident} | {micros:.1} |"
+        );
     }
 }

@@ -112,7 +112,11 @@ mod tests {
                 last * (last + 1) * (2 * last + 1) / 6,
                 "last = {last}"
             );
-            assert_eq!(u64::from(task.steps), last.div_ceil(CHUNK), "last = {last}");
+            assert_eq!(
+                u64::from(task.steps),
+                last.div_ceil(CHUNK),
+                "last = {last}"
+            );
         }
     }
 }

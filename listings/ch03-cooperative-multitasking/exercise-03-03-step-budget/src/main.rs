@@ -38,7 +38,10 @@ impl Task for Countdown {
 // ANCHOR: budget
 /// Runs the tasks in turn, as `run` does, but takes at most `budget` steps in all.
 /// Returns the unfinished tasks, in the order in which they would have run next.
-fn run_with_budget(tasks: Vec<Box<dyn Task>>, budget: u32) -> Vec<Box<dyn Task>> {
+fn run_with_budget(
+    tasks: Vec<Box<dyn Task>>,
+    budget: u32,
+) -> Vec<Box<dyn Task>> {
     let mut queue: VecDeque<Box<dyn Task>> = tasks.into();
     for _ in 0..budget {
         let Some(mut task) = queue.pop_front() else {
@@ -71,7 +74,9 @@ mod tests {
     fn countdowns(lengths: &[u32]) -> Vec<Box<dyn Task>> {
         lengths
             .iter()
-            .map(|&left| Box::new(Countdown { name: "test", left }) as Box<dyn Task>)
+            .map(|&left| {
+                Box::new(Countdown { name: "test", left }) as Box<dyn Task>
+            })
             .collect()
     }
 
@@ -99,7 +104,8 @@ mod tests {
         // Steps: 3-task, 5-task, 3-task, 5-task, 3-task, which finishes there.
         let unfinished = run_with_budget(countdowns(&[3, 5]), 5);
         assert_eq!(unfinished.len(), 1);
-        let remaining: Vec<u32> = unfinished.into_iter().map(steps_to_finish).collect();
+        let remaining: Vec<u32> =
+            unfinished.into_iter().map(steps_to_finish).collect();
         assert_eq!(
             remaining,
             [3],

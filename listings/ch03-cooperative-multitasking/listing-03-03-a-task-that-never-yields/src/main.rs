@@ -123,7 +123,8 @@ mod tests {
     #[test]
     fn a_task_that_never_yields_starves_the_others() {
         let stop = Arc::new(AtomicBool::new(false));
-        let (first, last) = (Arc::new(AtomicU32::new(0)), Arc::new(AtomicU32::new(0)));
+        let (first, last) =
+            (Arc::new(AtomicU32::new(0)), Arc::new(AtomicU32::new(0)));
         let hog: Box<dyn Task + Send> = Box::new(Hog {
             stop: Arc::clone(&stop),
         });

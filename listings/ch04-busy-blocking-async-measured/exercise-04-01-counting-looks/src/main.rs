@@ -63,7 +63,8 @@ struct ReadyQueue {
 /// Busy-waiting, as in Listing 4-1; returns how many times it stepped a task.
 fn busy_waiting_looks(waiters: usize, duration: Duration) -> u64 {
     let events = Arc::new(Events::new(waiters));
-    let mut tasks: Vec<Waiter> = (0..waiters).map(|event| Waiter { event }).collect();
+    let mut tasks: Vec<Waiter> =
+        (0..waiters).map(|event| Waiter { event }).collect();
     let producer = {
         let events = Arc::clone(&events);
         thread::spawn(move || produce(&events, duration, |_| {}))
@@ -84,7 +85,8 @@ fn cooperative_looks(waiters: usize, duration: Duration) -> u64 {
     let events = Arc::new(Events::new(waiters));
     let ready = Arc::new(ReadyQueue::default());
     // A task's place becomes `None` once it has finished.
-    let mut tasks: Vec<_> = (0..waiters).map(|event| Some(Waiter { event })).collect();
+    let mut tasks: Vec<_> =
+        (0..waiters).map(|event| Some(Waiter { event })).collect();
     let producer = {
         let (events, ready) = (Arc::clone(&events), Arc::clone(&ready));
         thread::spawn(move || {

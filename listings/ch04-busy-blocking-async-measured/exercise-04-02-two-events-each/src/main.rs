@@ -138,7 +138,8 @@ mod tests {
     #[test]
     fn every_task_gets_both_of_its_events() {
         for waiters in [1, 7, 250] {
-            let (total, steps) = cooperative(waiters, Duration::from_millis(10));
+            let (total, steps) =
+                cooperative(waiters, Duration::from_millis(10));
             assert_eq!(
                 total,
                 (1..=2 * waiters as u64).sum::<u64>(),

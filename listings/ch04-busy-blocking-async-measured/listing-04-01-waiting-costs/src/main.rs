@@ -66,7 +66,8 @@ impl Waiter {
 /// Busy-waiting: one thread steps every unfinished task, over and over, until none is left.
 fn busy_waiting(waiters: usize, duration: Duration, meter: &mut Meter) -> u64 {
     let events = Arc::new(Events::new(waiters));
-    let mut tasks: Vec<Waiter> = (0..waiters).map(|event| Waiter { event }).collect();
+    let mut tasks: Vec<Waiter> =
+        (0..waiters).map(|event| Waiter { event }).collect();
     meter.waiters_ready();
 
     let producer = {
@@ -95,7 +96,8 @@ fn blocking(waiters: usize, duration: Duration, meter: &mut Meter) -> u64 {
     let all_started = Arc::new(Barrier::new(waiters + 1));
     let threads: Vec<JoinHandle<u64>> = (0..waiters)
         .map(|event| {
-            let (events, all_started) = (Arc::clone(&events), Arc::clone(&all_started));
+            let (events, all_started) =
+                (Arc::clone(&events), Arc::clone(&all_started));
             thread::spawn(move || {
                 all_started.wait();
                 loop {
@@ -110,10 +112,13 @@ fn blocking(waiters: usize, duration: Duration, meter: &mut Meter) -> u64 {
     all_started.wait();
     meter.waiters_ready();
 
-    let to_wake: Vec<thread::Thread> = threads.iter().map(|t| t.thread().clone()).collect();
+    let to_wake: Vec<thread::Thread> =
+        threads.iter().map(|t| t.thread().clone()).collect();
     let producer = {
         let events = Arc::clone(&events);
-        thread::spawn(move || produce(&events, duration, |id| to_wake[id].unpark()))
+        thread::spawn(move || {
+            produce(&events, duration, |id| to_wake[id].unpark())
+        })
     };
     let total = threads.into_iter().map(|t| t.join().unwrap()).sum();
     producer.join().unwrap();
@@ -136,7 +141,8 @@ fn cooperative(waiters: usize, duration: Duration, meter: &mut Meter) -> u64 {
     let events = Arc::new(Events::new(waiters));
     let ready = Arc::new(ReadyQueue::default());
     // A task's place becomes `None` once it has finished.
-    let mut tasks: Vec<_> = (0..waiters).map(|event| Some(Waiter { event })).collect();
+    let mut tasks: Vec<_> =
+        (0..waiters).map(|event| Some(Waiter { event })).collect();
     meter.waiters_ready();
 
     let producer = {
@@ -191,7 +197,8 @@ fn process_cpu_time() -> Option<Duration> {
     };
     // SAFETY: `now` is a valid `struct timespec` for the call to write into.
     let status = unsafe { clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &mut now) };
-    (status == 0).then(|| Duration::new(now.seconds as u64, now.nanoseconds as u32))
+    (status == 0)
+        .then(|| Duration::new(now.seconds as u64, now.nanoseconds as u32))
 }
 
 #[cfg(not(all(target_os = "linux", target_pointer_width = "64")))]
@@ -271,8 +278,10 @@ fn measure_here(way: usize, waiters: usize, duration: Duration) {
         "an event was lost"
     );
 
-    let per_waiter = |pick: fn((u64, u64)) -> u64| match (meter.memory_before, meter.memory_waiting)
-    {
+    let per_waiter = |pick: fn((u64, u64)) -> u64| match (
+        meter.memory_before,
+        meter.memory_waiting,
+    ) {
         (Some(before), Some(waiting)) => {
             let grown = pick(waiting).saturating_sub(pick(before));
             grouped(grown / waiters as u64)
@@ -316,17 +325,24 @@ fn grouped(n: u64) -> String {
 
 /// Runs `measure_here` in a child process (this same program) and returns its row.
 fn measure_in_child(way: usize, waiters: usize, duration: Duration) -> String {
-    let mut child = Command::new(std::env::current_exe().expect("no path to this program"))
-        .args(["--one", &way.to_string(), &waiters.to_string()])
-        .arg(duration.as_millis().to_string())
-        .stdout(Stdio::piped())
-        .spawn()
-        .expect("cannot start a child process");
+    let mut child =
+        Command::new(std::env::current_exe().expect("no path to this program"))
+            .args(["--one", &way.to_string(), &waiters.to_string()])
+            .arg(duration.as_millis().to_string())
+            .stdout(Stdio::piped())
+            .spawn()
+            .expect("cannot start a child process");
     let deadline = Instant::now() + Duration::from_secs(120);
     loop {
-        if let Some(status) = child.try_wait().expect("cannot wait for the child") {
+        if let Some(status) =
+            child.try_wait().expect("cannot wait for the child")
+        {
             let mut row = String::new();
-            std::io::Read::read_to_string(&mut child.stdout.take().unwrap(), &mut row).unwrap();
+            std::io::Read::read_to_string(
+                &mut child.stdout.take().unwrap(),
+                &mut row,
+            )
+            .unwrap();
             assert!(status.success(), "the measurement failed: {status}");
             return row;
         }
@@ -341,7 +357,9 @@ fn measure_in_child(way: usize, waiters: usize, duration: Duration) -> String {
 fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
     if args.first().map(String::as_str) == Some("--one") {
-        let number = |i: usize| -> usize { args[i].parse().expect("--one WAY WAITERS MILLIS") };
+        let number = |i: usize| -> usize {
+            args[i].parse().expect("--one WAY WAITERS MILLIS")
+        };
         measure_here(
             number(1),
             number(2),

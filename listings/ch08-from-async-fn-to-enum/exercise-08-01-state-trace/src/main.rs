@@ -82,7 +82,11 @@ pub enum WarmRoom {
 
 /// What calling `warm_room(sensor, heater, target)` does: store the
 /// arguments. No line of the body runs yet.
-pub fn warm_room_by_hand(sensor: Scripted, heater: Scripted, target: i32) -> WarmRoom {
+pub fn warm_room_by_hand(
+    sensor: Scripted,
+    heater: Scripted,
+    target: i32,
+) -> WarmRoom {
     WarmRoom::Start(Start {
         sensor,
         heater,
@@ -112,36 +116,43 @@ impl Future for WarmRoom {
                         target,
                     });
                 }
-                WarmRoom::ReadingSensor(mut s) => match Pin::new(&mut s.sensor).poll(cx) {
-                    Poll::Pending => {
-                        *state = WarmRoom::ReadingSensor(s);
-                        return Poll::Pending;
-                    }
-                    Poll::Ready(start) => {
-                        if start >= s.target {
-                            // `s.heater` is dropped here without ever being polled.
-                            return Poll::Ready(Warmth::AlreadyWarm(start));
+                WarmRoom::ReadingSensor(mut s) => {
+                    match Pin::new(&mut s.sensor).poll(cx) {
+                        Poll::Pending => {
+                            *state = WarmRoom::ReadingSensor(s);
+                            return Poll::Pending;
                         }
-                        let heater = s.heater;
-                        let target = s.target;
-                        *state = WarmRoom::Heating(Heating {
-                            heater,
-                            start,
-                            target,
-                        });
-                        // Loop: poll the heater now, in this same call.
+                        Poll::Ready(start) => {
+                            if start >= s.target {
+                                // `s.heater` is dropped here without ever being polled.
+                                return Poll::Ready(Warmth::AlreadyWarm(start));
+                            }
+                            let heater = s.heater;
+                            let target = s.target;
+                            *state = WarmRoom::Heating(Heating {
+                                heater,
+                                start,
+                                target,
+                            });
+                            // Loop: poll the heater now, in this same call.
+                        }
                     }
-                },
-                WarmRoom::Heating(mut h) => match Pin::new(&mut h.heater).poll(cx) {
-                    Poll::Pending => {
-                        *state = WarmRoom::Heating(h);
-                        return Poll::Pending;
+                }
+                WarmRoom::Heating(mut h) => {
+                    match Pin::new(&mut h.heater).poll(cx) {
+                        Poll::Pending => {
+                            *state = WarmRoom::Heating(h);
+                            return Poll::Pending;
+                        }
+                        Poll::Ready(gained) => {
+                            let to = h.start + gained.min(h.target - h.start);
+                            return Poll::Ready(Warmth::Heated {
+                                from: h.start,
+                                to,
+                            });
+                        }
                     }
-                    Poll::Ready(gained) => {
-                        let to = h.start + gained.min(h.target - h.start);
-                        return Poll::Ready(Warmth::Heated { from: h.start, to });
-                    }
-                },
+                }
                 WarmRoom::Done => panic!("`WarmRoom` polled after completion"),
             }
         }
@@ -178,7 +189,9 @@ pub fn trace(future: WarmRoom) -> Vec<&'static str> {
 
 fn main() {
     let polls = Rc::new(Cell::new(0));
-    for (reading, sensor_pending, heater_pending) in [(22, 1, 0), (15, 2, 1), (15, 0, 0)] {
+    for (reading, sensor_pending, heater_pending) in
+        [(22, 1, 0), (15, 2, 1), (15, 0, 0)]
+    {
         let sensor = Scripted::new(sensor_pending, reading, &polls);
         let heater = Scripted::new(heater_pending, 4, &polls);
         let states = trace(warm_room_by_hand(sensor, heater, 20));
@@ -197,7 +210,8 @@ mod tests {
         let sensor = Scripted::new(2, 15, &polls);
         let heater = Scripted::new(1, 4, &polls);
         let states = trace(warm_room_by_hand(sensor, heater, 20));
-        let expected = ["Start", "ReadingSensor", "ReadingSensor", "Heating", "Done"];
+        let expected =
+            ["Start", "ReadingSensor", "ReadingSensor", "Heating", "Done"];
         assert_eq!(states, expected);
     }
 }

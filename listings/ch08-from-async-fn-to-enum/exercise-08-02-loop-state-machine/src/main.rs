@@ -90,11 +90,15 @@ impl Future for Total {
                     let sum = 0;
                     // The loop's first test: is there a sensor at all?
                     match rest.next() {
-                        Some(sensor) => *state = Total::Adding(Adding { rest, sum, sensor }),
+                        Some(sensor) => {
+                            *state = Total::Adding(Adding { rest, sum, sensor })
+                        }
                         None => return Poll::Ready(sum),
                     }
                 }
-                Total::Adding(mut adding) => match Pin::new(&mut adding.sensor).poll(cx) {
+                Total::Adding(mut adding) => match Pin::new(&mut adding.sensor)
+                    .poll(cx)
+                {
                     Poll::Pending => {
                         *state = Total::Adding(adding);
                         return Poll::Pending;
@@ -104,7 +108,10 @@ impl Future for Total {
                         let mut rest = adding.rest;
                         // Back to the top of the loop: the next sensor, or the end.
                         match rest.next() {
-                            Some(sensor) => *state = Total::Adding(Adding { rest, sum, sensor }),
+                            Some(sensor) => {
+                                *state =
+                                    Total::Adding(Adding { rest, sum, sensor })
+                            }
                             None => return Poll::Ready(sum),
                         }
                     }
@@ -150,7 +157,10 @@ mod tests {
 
     /// The sum, the task's polls and the leaves' polls, for one script of
     /// (pending, value) pairs.
-    fn observe<F>(script: &[(u32, i32)], make: fn(Vec<Scripted>) -> F) -> (i32, u32, u32)
+    fn observe<F>(
+        script: &[(u32, i32)],
+        make: fn(Vec<Scripted>) -> F,
+    ) -> (i32, u32, u32)
     where
         F: Future<Output = i32>,
     {

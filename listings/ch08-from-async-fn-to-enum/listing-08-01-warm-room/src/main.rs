@@ -55,7 +55,11 @@ pub enum Warmth {
 
 /// Reads the room's temperature. If it is below `target`, runs the heater,
 /// which adds the degrees its future yields, but never goes past `target`.
-pub async fn warm_room(sensor: Scripted, heater: Scripted, target: i32) -> Warmth {
+pub async fn warm_room(
+    sensor: Scripted,
+    heater: Scripted,
+    target: i32,
+) -> Warmth {
     let start = sensor.await; // first await point
     if start >= target {
         return Warmth::AlreadyWarm(start);

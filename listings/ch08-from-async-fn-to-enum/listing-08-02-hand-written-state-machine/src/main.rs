@@ -84,7 +84,11 @@ pub enum WarmRoom {
 
 /// What calling `warm_room(sensor, heater, target)` does: store the
 /// arguments. No line of the body runs yet.
-pub fn warm_room_by_hand(sensor: Scripted, heater: Scripted, target: i32) -> WarmRoom {
+pub fn warm_room_by_hand(
+    sensor: Scripted,
+    heater: Scripted,
+    target: i32,
+) -> WarmRoom {
     WarmRoom::Start(Start {
         sensor,
         heater,
@@ -117,36 +121,43 @@ impl Future for WarmRoom {
                         target,
                     });
                 }
-                WarmRoom::ReadingSensor(mut s) => match Pin::new(&mut s.sensor).poll(cx) {
-                    Poll::Pending => {
-                        *state = WarmRoom::ReadingSensor(s);
-                        return Poll::Pending;
-                    }
-                    Poll::Ready(start) => {
-                        if start >= s.target {
-                            // `s.heater` is dropped here without ever being polled.
-                            return Poll::Ready(Warmth::AlreadyWarm(start));
+                WarmRoom::ReadingSensor(mut s) => {
+                    match Pin::new(&mut s.sensor).poll(cx) {
+                        Poll::Pending => {
+                            *state = WarmRoom::ReadingSensor(s);
+                            return Poll::Pending;
                         }
-                        let heater = s.heater;
-                        let target = s.target;
-                        *state = WarmRoom::Heating(Heating {
-                            heater,
-                            start,
-                            target,
-                        });
-                        // Loop: poll the heater now, in this same call.
+                        Poll::Ready(start) => {
+                            if start >= s.target {
+                                // `s.heater` is dropped here without ever being polled.
+                                return Poll::Ready(Warmth::AlreadyWarm(start));
+                            }
+                            let heater = s.heater;
+                            let target = s.target;
+                            *state = WarmRoom::Heating(Heating {
+                                heater,
+                                start,
+                                target,
+                            });
+                            // Loop: poll the heater now, in this same call.
+                        }
                     }
-                },
-                WarmRoom::Heating(mut h) => match Pin::new(&mut h.heater).poll(cx) {
-                    Poll::Pending => {
-                        *state = WarmRoom::Heating(h);
-                        return Poll::Pending;
+                }
+                WarmRoom::Heating(mut h) => {
+                    match Pin::new(&mut h.heater).poll(cx) {
+                        Poll::Pending => {
+                            *state = WarmRoom::Heating(h);
+                            return Poll::Pending;
+                        }
+                        Poll::Ready(gained) => {
+                            let to = h.start + gained.min(h.target - h.start);
+                            return Poll::Ready(Warmth::Heated {
+                                from: h.start,
+                                to,
+                            });
+                        }
                     }
-                    Poll::Ready(gained) => {
-                        let to = h.start + gained.min(h.target - h.start);
-                        return Poll::Ready(Warmth::Heated { from: h.start, to });
-                    }
-                },
+                }
                 WarmRoom::Done => panic!("`WarmRoom` polled after completion"),
             }
         }

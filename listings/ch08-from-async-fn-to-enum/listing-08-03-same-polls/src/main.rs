@@ -53,7 +53,11 @@ pub enum Warmth {
 
 /// Reads the room's temperature. If it is below `target`, runs the heater,
 /// which adds the degrees its future yields, but never goes past `target`.
-pub async fn warm_room(sensor: Scripted, heater: Scripted, target: i32) -> Warmth {
+pub async fn warm_room(
+    sensor: Scripted,
+    heater: Scripted,
+    target: i32,
+) -> Warmth {
     let start = sensor.await; // first await point
     if start >= target {
         return Warmth::AlreadyWarm(start);
@@ -96,7 +100,11 @@ pub enum WarmRoom {
 
 /// What calling `warm_room(sensor, heater, target)` does: store the
 /// arguments. No line of the body runs yet.
-pub fn warm_room_by_hand(sensor: Scripted, heater: Scripted, target: i32) -> WarmRoom {
+pub fn warm_room_by_hand(
+    sensor: Scripted,
+    heater: Scripted,
+    target: i32,
+) -> WarmRoom {
     WarmRoom::Start(Start {
         sensor,
         heater,
@@ -126,36 +134,43 @@ impl Future for WarmRoom {
                         target,
                     });
                 }
-                WarmRoom::ReadingSensor(mut s) => match Pin::new(&mut s.sensor).poll(cx) {
-                    Poll::Pending => {
-                        *state = WarmRoom::ReadingSensor(s);
-                        return Poll::Pending;
-                    }
-                    Poll::Ready(start) => {
-                        if start >= s.target {
-                            // `s.heater` is dropped here without ever being polled.
-                            return Poll::Ready(Warmth::AlreadyWarm(start));
+                WarmRoom::ReadingSensor(mut s) => {
+                    match Pin::new(&mut s.sensor).poll(cx) {
+                        Poll::Pending => {
+                            *state = WarmRoom::ReadingSensor(s);
+                            return Poll::Pending;
                         }
-                        let heater = s.heater;
-                        let target = s.target;
-                        *state = WarmRoom::Heating(Heating {
-                            heater,
-                            start,
-                            target,
-                        });
-                        // Loop: poll the heater now, in this same call.
+                        Poll::Ready(start) => {
+                            if start >= s.target {
+                                // `s.heater` is dropped here without ever being polled.
+                                return Poll::Ready(Warmth::AlreadyWarm(start));
+                            }
+                            let heater = s.heater;
+                            let target = s.target;
+                            *state = WarmRoom::Heating(Heating {
+                                heater,
+                                start,
+                                target,
+                            });
+                            // Loop: poll the heater now, in this same call.
+                        }
                     }
-                },
-                WarmRoom::Heating(mut h) => match Pin::new(&mut h.heater).poll(cx) {
-                    Poll::Pending => {
-                        *state = WarmRoom::Heating(h);
-                        return Poll::Pending;
+                }
+                WarmRoom::Heating(mut h) => {
+                    match Pin::new(&mut h.heater).poll(cx) {
+                        Poll::Pending => {
+                            *state = WarmRoom::Heating(h);
+                            return Poll::Pending;
+                        }
+                        Poll::Ready(gained) => {
+                            let to = h.start + gained.min(h.target - h.start);
+                            return Poll::Ready(Warmth::Heated {
+                                from: h.start,
+                                to,
+                            });
+                        }
                     }
-                    Poll::Ready(gained) => {
-                        let to = h.start + gained.min(h.target - h.start);
-                        return Poll::Ready(Warmth::Heated { from: h.start, to });
-                    }
-                },
+                }
                 WarmRoom::Done => panic!("`WarmRoom` polled after completion"),
             }
         }
@@ -201,14 +216,19 @@ pub struct Observed {
 
 /// Builds the leaves of `script`, hands them to `make` (either version of
 /// `warm_room`), runs the future it returns and reports what happened.
-pub fn observe<F>(script: Script, make: fn(Scripted, Scripted, i32) -> F) -> Observed
+pub fn observe<F>(
+    script: Script,
+    make: fn(Scripted, Scripted, i32) -> F,
+) -> Observed
 where
     F: Future<Output = Warmth>,
 {
     let sensor_polls = Rc::new(Cell::new(0));
     let heater_polls = Rc::new(Cell::new(0));
-    let sensor = Scripted::new(script.sensor_pending, script.reading, &sensor_polls);
-    let heater = Scripted::new(script.heater_pending, script.gain, &heater_polls);
+    let sensor =
+        Scripted::new(script.sensor_pending, script.reading, &sensor_polls);
+    let heater =
+        Scripted::new(script.heater_pending, script.gain, &heater_polls);
     let (warmth, polls) = run(make(sensor, heater, 20));
     Observed {
         warmth,
@@ -264,7 +284,9 @@ fn main() {
     let leaf = || Scripted::new(0, 0, &polls);
     let by_compiler = size_of_val(&warm_room(leaf(), leaf(), 20));
     let by_hand = size_of_val(&warm_room_by_hand(leaf(), leaf(), 20));
-    println!("size of the async fn's future: {by_compiler} bytes, of WarmRoom: {by_hand} bytes");
+    println!(
+        "size of the async fn's future: {by_compiler} bytes, of WarmRoom: {by_hand} bytes"
+    );
 }
 // ANCHOR_END: main
 
@@ -296,7 +318,8 @@ mod tests {
             };
             assert_eq!(seen.polls, expected, "{script:?}");
             assert_eq!(seen.sensor_polls, script.sensor_pending + 1);
-            let heater_polls = if heated { script.heater_pending + 1 } else { 0 };
+            let heater_polls =
+                if heated { script.heater_pending + 1 } else { 0 };
             assert_eq!(seen.heater_polls, heater_polls, "{script:?}");
         }
     }

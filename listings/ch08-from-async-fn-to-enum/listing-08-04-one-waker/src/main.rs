@@ -19,7 +19,11 @@ pub struct Scripted {
 // ANCHOR_END: scripted
 
 impl Scripted {
-    pub fn new(pending: u32, value: i32, wakers_seen: &Rc<RefCell<Vec<Waker>>>) -> Scripted {
+    pub fn new(
+        pending: u32,
+        value: i32,
+        wakers_seen: &Rc<RefCell<Vec<Waker>>>,
+    ) -> Scripted {
         let wakers_seen = Rc::clone(wakers_seen);
         Scripted {
             pending,
@@ -54,7 +58,11 @@ pub enum Warmth {
 }
 
 /// Listing 8-1's `async fn`, unchanged.
-pub async fn warm_room(sensor: Scripted, heater: Scripted, target: i32) -> Warmth {
+pub async fn warm_room(
+    sensor: Scripted,
+    heater: Scripted,
+    target: i32,
+) -> Warmth {
     let start = sensor.await;
     if start >= target {
         return Warmth::AlreadyWarm(start);
@@ -84,7 +92,10 @@ impl Wake for WakeCounter {
 /// Runs `future` as a task whose waker is `task_waker`, and polls it again
 /// only after that waker was woken (a lost wake-up would be a panic here,
 /// not a hang). Returns the output and the number of polls.
-pub fn run_as_task<F: Future>(future: F, counter: &Arc<WakeCounter>) -> (F::Output, u32) {
+pub fn run_as_task<F: Future>(
+    future: F,
+    counter: &Arc<WakeCounter>,
+) -> (F::Output, u32) {
     let task_waker = Waker::from(Arc::clone(counter));
     let mut cx = Context::from_waker(&task_waker);
     let mut future = pin!(future);
@@ -131,20 +142,24 @@ mod tests {
 
     #[test]
     fn leaves_wake_the_top_level_task() {
-        for (sensor_pending, heater_pending) in [(0, 0), (3, 0), (0, 3), (2, 5)] {
+        for (sensor_pending, heater_pending) in [(0, 0), (3, 0), (0, 3), (2, 5)]
+        {
             let counter = Arc::new(WakeCounter::default());
             let task_waker = Waker::from(Arc::clone(&counter));
             let seen = Rc::new(RefCell::new(Vec::new()));
             let sensor = Scripted::new(sensor_pending, 15, &seen);
             let heater = Scripted::new(heater_pending, 4, &seen);
-            let (_, polls) = run_as_task(warm_room(sensor, heater, 20), &counter);
+            let (_, polls) =
+                run_as_task(warm_room(sensor, heater, 20), &counter);
 
             // Every `Pending` of a leaf reached the task's counter...
             let wakes = counter.wakes.load(Ordering::SeqCst);
             assert_eq!(wakes, sensor_pending + heater_pending);
             assert_eq!(polls, wakes + 1);
             // ...because each leaf was handed the task's waker itself.
-            assert!(seen.borrow().iter().all(|w| w.data() == task_waker.data()));
+            assert!(
+                seen.borrow().iter().all(|w| w.data() == task_waker.data())
+            );
         }
     }
 }

@@ -109,7 +109,11 @@ fn main() {
     let in_own_box = log.iter().all(|s| homes[s.task].contains(&s.state_at));
     let one_stack_place = log.iter().all(|s| s.stack_at == log[0].stack_at);
     println!("{} polls of a leaf, and in every one:", log.len());
-    println!("  the leaf's state was inside its own task's heap allocation: {in_own_box}");
-    println!("  the poll ran at the same place on the executor's stack: {one_stack_place}");
+    println!(
+        "  the leaf's state was inside its own task's heap allocation: {in_own_box}"
+    );
+    println!(
+        "  the poll ran at the same place on the executor's stack: {one_stack_place}"
+    );
 }
 // ANCHOR_END: main

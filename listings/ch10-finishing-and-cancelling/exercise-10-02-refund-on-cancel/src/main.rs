@@ -117,7 +117,11 @@ mod tests {
             let accounts = new_accounts();
             poll_then_drop(safe_transfer(&accounts, 10), polls);
             let accounts = accounts.into_inner();
-            assert_eq!(accounts.alice + accounts.bob, 100, "after {polls} polls");
+            assert_eq!(
+                accounts.alice + accounts.bob,
+                100,
+                "after {polls} polls"
+            );
         }
     }
 

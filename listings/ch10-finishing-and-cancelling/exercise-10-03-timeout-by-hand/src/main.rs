@@ -48,7 +48,10 @@ impl Future for TickTimer {
 pub struct Elapsed;
 
 /// Listing 10-4's `timeout`, for comparison.
-pub async fn timeout<F: Future>(work: F, timer: TickTimer) -> Result<F::Output, Elapsed> {
+pub async fn timeout<F: Future>(
+    work: F,
+    timer: TickTimer,
+) -> Result<F::Output, Elapsed> {
     let work = pin!(work);
     match future::select(work, timer).await {
         Either::Left((output, _timer)) => Ok(output),
@@ -64,7 +67,10 @@ pub struct Timeout<F> {
     timer: TickTimer,
 }
 
-pub fn timeout_by_hand<F: Future + Unpin>(work: F, timer: TickTimer) -> Timeout<F> {
+pub fn timeout_by_hand<F: Future + Unpin>(
+    work: F,
+    timer: TickTimer,
+) -> Timeout<F> {
     Timeout { work, timer }
 }
 
@@ -109,9 +115,16 @@ mod tests {
     fn same_results_as_the_select_version() {
         for steps in 0..5 {
             for ticks in 0..5 {
-                let with_select = block_on(timeout(work(steps), TickTimer { ticks }));
-                let by_hand = block_on(timeout_by_hand(Box::pin(work(steps)), TickTimer { ticks }));
-                assert_eq!(with_select, by_hand, "{steps} steps, {ticks} ticks");
+                let with_select =
+                    block_on(timeout(work(steps), TickTimer { ticks }));
+                let by_hand = block_on(timeout_by_hand(
+                    Box::pin(work(steps)),
+                    TickTimer { ticks },
+                ));
+                assert_eq!(
+                    with_select, by_hand,
+                    "{steps} steps, {ticks} ticks"
+                );
             }
         }
     }

@@ -16,11 +16,14 @@ fn main() {
 
     // Catch the panic of the second poll and print its message ourselves.
     panic::set_hook(Box::new(|_| {})); // keep the default report off stderr
-    let second = panic::catch_unwind(AssertUnwindSafe(|| future.as_mut().poll(&mut cx)));
+    let second =
+        panic::catch_unwind(AssertUnwindSafe(|| future.as_mut().poll(&mut cx)));
     let _ = panic::take_hook(); // and put the default back
     match second {
         Ok(poll) => println!("second poll: {poll:?}"),
-        Err(payload) => println!("second poll: panicked: {}", message(&*payload)),
+        Err(payload) => {
+            println!("second poll: panicked: {}", message(&*payload))
+        }
     }
 }
 // ANCHOR_END: main

@@ -52,7 +52,10 @@ impl Future for TickTimer {
 pub struct Elapsed;
 
 /// Runs `work` until it finishes or `timer` fires, whichever comes first.
-pub async fn timeout<F: Future>(work: F, timer: TickTimer) -> Result<F::Output, Elapsed> {
+pub async fn timeout<F: Future>(
+    work: F,
+    timer: TickTimer,
+) -> Result<F::Output, Elapsed> {
     // `select` wants futures it can move: pin the work here, and hand it a
     // pinned reference (`TickTimer` may move freely).
     let work = pin!(work);
@@ -110,7 +113,8 @@ mod tests {
     fn work_wins_when_it_needs_no_more_polls_than_the_timer() {
         for steps in 0..5 {
             for ticks in 0..5 {
-                let result = block_on(timeout(work(steps), TickTimer { ticks }));
+                let result =
+                    block_on(timeout(work(steps), TickTimer { ticks }));
                 // `select` polls the work first, so on a tie the work wins.
                 let expected = if steps <= ticks {
                     Ok(steps)

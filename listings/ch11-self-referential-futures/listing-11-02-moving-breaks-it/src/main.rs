@@ -33,7 +33,8 @@ impl Waiting {
     /// The value must not have moved since `start`, or `tail` dangles.
     unsafe fn sum_tail(&self) -> u32 {
         // SAFETY: the caller promises `tail` still points at our own `numbers[1..]`.
-        let tail = unsafe { std::slice::from_raw_parts(self.tail, self.tail_len) };
+        let tail =
+            unsafe { std::slice::from_raw_parts(self.tail, self.tail_len) };
         tail.iter().sum()
     }
 }

@@ -43,7 +43,8 @@ impl Waiting {
     /// `start` or `repair` must have run since the value last moved.
     unsafe fn sum_tail(&self) -> u32 {
         // SAFETY: the caller promises that `tail` points at our own `numbers[1..]`.
-        let tail = unsafe { std::slice::from_raw_parts(self.tail, self.tail_len) };
+        let tail =
+            unsafe { std::slice::from_raw_parts(self.tail, self.tail_len) };
         tail.iter().sum()
     }
 }

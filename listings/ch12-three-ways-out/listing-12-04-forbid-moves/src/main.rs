@@ -40,7 +40,8 @@ mod stays_put {
             // ours alone. The value is at its final address now: only now do
             // we point into it.
             unsafe {
-                (*inner).tail = (&raw const (*inner).numbers).cast::<u32>().add(1);
+                (*inner).tail =
+                    (&raw const (*inner).numbers).cast::<u32>().add(1);
                 (*inner).tail_len = 3;
             }
             StaysPut { inner }
@@ -61,7 +62,9 @@ mod stays_put {
             // and this module never moves it from there: it gives out neither
             // the `Waiting` by value nor a `&mut Waiting`, so nobody else can
             // move it either.
-            let tail = unsafe { std::slice::from_raw_parts(waiting.tail, waiting.tail_len) };
+            let tail = unsafe {
+                std::slice::from_raw_parts(waiting.tail, waiting.tail_len)
+            };
             tail.iter().sum()
         }
     }

@@ -14,7 +14,10 @@ struct Countdown {
 impl Future for Countdown {
     type Output = &'static str;
 
-    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+    fn poll(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+    ) -> Poll<Self::Output> {
         if self.remaining == 0 {
             return Poll::Ready("liftoff");
         }

@@ -60,7 +60,8 @@ where
                     let Poll::Ready(output) = first.poll(cx) else {
                         return Poll::Pending;
                     };
-                    let next = next.take().expect("`next` is there until we switch");
+                    let next =
+                        next.take().expect("`next` is there until we switch");
                     // `Pin::set` drops the pinned `First` where it is,
                     // then writes `Second` in its place: nothing pinned
                     // is moved.

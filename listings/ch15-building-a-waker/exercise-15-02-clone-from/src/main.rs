@@ -48,7 +48,9 @@ static VTABLE: RawWakerVTable =
 
 fn counting_waker(counts: Arc<Counts>) -> Waker {
     // SAFETY: as in Listing 15-1: `data` carries one strong reference from `Arc::into_raw`.
-    unsafe { Waker::from_raw(RawWaker::new(Arc::into_raw(counts).cast(), &VTABLE)) }
+    unsafe {
+        Waker::from_raw(RawWaker::new(Arc::into_raw(counts).cast(), &VTABLE))
+    }
 }
 
 unsafe fn clone_waker(data: *const ()) -> RawWaker {
@@ -97,7 +99,8 @@ fn main() {
         }
         let _ = fired.as_mut().poll(&mut Context::from_waker(&waker_b));
         let [a_clones, a_drops, b_clones, b_drops] =
-            [&a.clones, &a.drops, &b.clones, &b.drops].map(|count| count.load(Relaxed));
+            [&a.clones, &a.drops, &b.clones, &b.drops]
+                .map(|count| count.load(Relaxed));
         println!(
             "{:<13}{a_clones:>10}{a_drops:>9}{b_clones:>10}{b_drops:>9}",
             format!("{store:?}")

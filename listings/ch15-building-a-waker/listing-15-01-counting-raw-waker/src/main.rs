@@ -79,7 +79,9 @@ fn report(step: &str, counts: &Arc<Counts>) {
 
 // ANCHOR: main
 fn main() {
-    println!("step                   clones  wakes  wakes_by_ref  drops  live wakers");
+    println!(
+        "step                   clones  wakes  wakes_by_ref  drops  live wakers"
+    );
     let counts = Arc::new(Counts::default());
 
     let waker = counting_waker(Arc::clone(&counts));

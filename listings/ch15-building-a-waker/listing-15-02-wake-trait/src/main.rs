@@ -37,7 +37,9 @@ fn report(step: &str, counts: &Arc<WakeCounts>) {
 
 // ANCHOR: main
 fn main() {
-    println!("step                            wakes  wakes_by_ref  live wakers");
+    println!(
+        "step                            wakes  wakes_by_ref  live wakers"
+    );
     let counts = Arc::new(WakeCounts::default());
 
     let waker = Waker::from(Arc::clone(&counts));

@@ -64,7 +64,9 @@ static VTABLE: RawWakerVTable =
 
 fn counting_waker(counts: Arc<Counts>) -> Waker {
     // SAFETY: as in Listing 15-1: `data` carries one strong reference from `Arc::into_raw`.
-    unsafe { Waker::from_raw(RawWaker::new(Arc::into_raw(counts).cast(), &VTABLE)) }
+    unsafe {
+        Waker::from_raw(RawWaker::new(Arc::into_raw(counts).cast(), &VTABLE))
+    }
 }
 
 unsafe fn clone_waker(data: *const ()) -> RawWaker {
@@ -119,7 +121,8 @@ fn main() {
         shared: Arc::clone(&shared)
     });
 
-    let (counts_a, counts_b) = (Arc::new(Counts::default()), Arc::new(Counts::default()));
+    let (counts_a, counts_b) =
+        (Arc::new(Counts::default()), Arc::new(Counts::default()));
     let waker_a = counting_waker(Arc::clone(&counts_a));
     let waker_b = counting_waker(Arc::clone(&counts_b));
 

@@ -75,7 +75,11 @@ fn poll_with_fresh_wakers(mut future: Pin<&mut Fired>, polls: usize) {
 }
 
 /// Polls `future` `polls` times with the waker the task got when it was spawned.
-fn poll_with_cached_waker(mut future: Pin<&mut Fired>, waker: &Waker, polls: usize) {
+fn poll_with_cached_waker(
+    mut future: Pin<&mut Fired>,
+    waker: &Waker,
+    polls: usize,
+) {
     for _ in 0..polls {
         let _ = future.as_mut().poll(&mut Context::from_waker(waker));
     }

@@ -88,7 +88,9 @@ mod tests {
             Err(RecvTimeoutError::Disconnected) => {
                 std::panic::resume_unwind(thread.join().unwrap_err())
             }
-            Err(RecvTimeoutError::Timeout) => panic!("the executor did not finish in 5 s"),
+            Err(RecvTimeoutError::Timeout) => {
+                panic!("the executor did not finish in 5 s")
+            }
         }
     }
 

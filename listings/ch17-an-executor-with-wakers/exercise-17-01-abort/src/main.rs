@@ -142,7 +142,9 @@ impl<T> JoinHandle<T> {
 
 /// Wraps `future` into a task that checks for `abort` before every poll, stores
 /// the output for the handle, and wakes the waiter.
-fn joinable<F: Future>(future: F) -> (impl Future<Output = ()>, JoinHandle<F::Output>) {
+fn joinable<F: Future>(
+    future: F,
+) -> (impl Future<Output = ()>, JoinHandle<F::Output>) {
     let state = Rc::new(RefCell::new(JoinState {
         output: None,
         finished: false,
@@ -268,7 +270,9 @@ impl Timer {
             // adds an earlier one.
             let next = deadlines.peek().map(|Reverse(d)| d.at - now);
             deadlines = match next {
-                Some(wait) => self.changed.wait_timeout(deadlines, wait).unwrap().0,
+                Some(wait) => {
+                    self.changed.wait_timeout(deadlines, wait).unwrap().0
+                }
                 None => self.changed.wait(deadlines).unwrap(),
             };
         }

@@ -90,7 +90,9 @@ impl Timer {
             // adds an earlier one.
             let next = deadlines.peek().map(|Reverse(d)| d.at - now);
             deadlines = match next {
-                Some(wait) => self.changed.wait_timeout(deadlines, wait).unwrap().0,
+                Some(wait) => {
+                    self.changed.wait_timeout(deadlines, wait).unwrap().0
+                }
                 None => self.changed.wait(deadlines).unwrap(),
             };
         }

@@ -127,7 +127,9 @@ struct JoinHandle<T> {
 
 /// Wraps `future` into a task that stores its output for the handle,
 /// and wakes the waiter.
-fn joinable<F: Future>(future: F) -> (impl Future<Output = ()>, JoinHandle<F::Output>) {
+fn joinable<F: Future>(
+    future: F,
+) -> (impl Future<Output = ()>, JoinHandle<F::Output>) {
     let state = Rc::new(RefCell::new(JoinState {
         output: None,
         waiter: None,
@@ -207,7 +209,9 @@ impl Timer {
             // adds an earlier one.
             let next = deadlines.peek().map(|Reverse(d)| d.at - now);
             deadlines = match next {
-                Some(wait) => self.changed.wait_timeout(deadlines, wait).unwrap().0,
+                Some(wait) => {
+                    self.changed.wait_timeout(deadlines, wait).unwrap().0
+                }
                 None => self.changed.wait(deadlines).unwrap(),
             };
         }

@@ -179,7 +179,8 @@ mod tests {
     fn ping_pong(rounds: u64, patience: Duration) -> Result<(), u64> {
         let bell = Arc::new(Doorbell::default());
         let answered = Arc::new(AtomicU64::new(0));
-        let (task_bell, task_answered) = (Arc::clone(&bell), Arc::clone(&answered));
+        let (task_bell, task_answered) =
+            (Arc::clone(&bell), Arc::clone(&answered));
         let executor_thread = thread::spawn(move || {
             let mut executor = Executor::new();
             executor.spawn(async move {

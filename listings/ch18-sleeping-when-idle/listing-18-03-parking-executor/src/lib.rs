@@ -136,7 +136,8 @@ fn preemption_point(shared: &Shared) {
     {
         thread::sleep(Duration::from_micros(10));
         if !shared.ready.lock().unwrap().is_empty() {
-            tests::WAKE_UPS_IN_THE_GAP.set(tests::WAKE_UPS_IN_THE_GAP.get() + 1);
+            tests::WAKE_UPS_IN_THE_GAP
+                .set(tests::WAKE_UPS_IN_THE_GAP.get() + 1);
         }
     }
 }
@@ -155,7 +156,9 @@ pub struct JoinHandle<T> {
 
 /// Wraps `future` into a task that stores its output for the handle,
 /// and wakes the waiter.
-fn joinable<F: Future>(future: F) -> (impl Future<Output = ()>, JoinHandle<F::Output>) {
+fn joinable<F: Future>(
+    future: F,
+) -> (impl Future<Output = ()>, JoinHandle<F::Output>) {
     let state = Rc::new(RefCell::new(JoinState {
         output: None,
         waiter: None,
@@ -233,7 +236,9 @@ impl Timer {
             // adds an earlier one.
             let next = deadlines.peek().map(|Reverse(d)| d.at - now);
             deadlines = match next {
-                Some(wait) => self.changed.wait_timeout(deadlines, wait).unwrap().0,
+                Some(wait) => {
+                    self.changed.wait_timeout(deadlines, wait).unwrap().0
+                }
                 None => self.changed.wait(deadlines).unwrap(),
             };
         }
@@ -361,7 +366,8 @@ mod tests {
     fn ping_pong(rounds: u64, patience: Duration) -> Result<u64, u64> {
         let bell = Arc::new(Doorbell::default());
         let answered = Arc::new(AtomicU64::new(0));
-        let (task_bell, task_answered) = (Arc::clone(&bell), Arc::clone(&answered));
+        let (task_bell, task_answered) =
+            (Arc::clone(&bell), Arc::clone(&answered));
         let executor_thread = thread::spawn(move || {
             let mut executor = Executor::new();
             executor.spawn(async move {

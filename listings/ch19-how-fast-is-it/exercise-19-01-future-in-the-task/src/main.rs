@@ -41,7 +41,9 @@ const TASKS: usize = 1000;
 
 /// Heap bytes held by `TASKS` waiting tasks on a `LocalPool`,
 /// each made by `make_task`.
-fn heap_for_waiting_tasks<F>(make_task: impl Fn(oneshot::Receiver<()>) -> F) -> usize
+fn heap_for_waiting_tasks<F>(
+    make_task: impl Fn(oneshot::Receiver<()>) -> F,
+) -> usize
 where
     F: Future<Output = ()> + 'static,
 {

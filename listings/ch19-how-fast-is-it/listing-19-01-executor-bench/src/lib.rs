@@ -54,7 +54,12 @@ unsafe impl GlobalAlloc for CountingAllocator {
         unsafe { System.dealloc(ptr, layout) }
     }
 
-    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
+    unsafe fn realloc(
+        &self,
+        ptr: *mut u8,
+        layout: Layout,
+        new_size: usize,
+    ) -> *mut u8 {
         ALLOCATIONS.fetch_add(1, SeqCst);
         // SAFETY: as for `dealloc`; the caller keeps `realloc`'s contract.
         let new = unsafe { System.realloc(ptr, layout, new_size) };
@@ -194,7 +199,8 @@ pub fn spawn_and_run<C: Contender>(tasks: usize) -> (Duration, f64) {
     }
     executor.run();
     let time = start.elapsed() / tasks as u32;
-    let allocations = (allocations() - allocations_before) as f64 / tasks as f64;
+    let allocations =
+        (allocations() - allocations_before) as f64 / tasks as f64;
     (time, allocations)
 }
 
@@ -327,7 +333,10 @@ pub fn table(rows: &[Row]) -> String {
         let _ = writeln!(
             text,
             "| {} | {:.0} | {:.1} | {wake_ups:.2} | {} |",
-            row.name, row.spawn_ns, row.allocations_per_spawn, row.bytes_per_task
+            row.name,
+            row.spawn_ns,
+            row.allocations_per_spawn,
+            row.bytes_per_task
         );
     }
     text

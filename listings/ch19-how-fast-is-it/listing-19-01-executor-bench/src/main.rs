@@ -4,7 +4,9 @@
 //! only to check that everything works.
 
 use listing_18_03_parking_executor::Executor;
-use listing_19_01_executor_bench::{Contender, Local, Pool, Sizes, measure, plot, table};
+use listing_19_01_executor_bench::{
+    Contender, Local, Pool, Sizes, measure, plot, table,
+};
 use std::future::Future;
 use std::path::Path;
 
