@@ -95,6 +95,7 @@ fn run() -> Result<(), String> {
         file_size: 64 << 20,
     };
     let isolation = Isolation::detect(options.namespaces);
+    isolation.check_temp_dir(&std::env::temp_dir())?;
     let listener = TcpListener::bind(("127.0.0.1", options.port))
         .map_err(|e| format!("cannot listen on 127.0.0.1:{}: {e}", options.port))?;
     let port = listener.local_addr().map_err(|e| e.to_string())?.port();

@@ -105,6 +105,30 @@ impl Isolation {
     fn as_nobody(self) -> bool {
         matches!(self, Self::RootNamespaces | Self::NobodyOnly)
     }
+
+    /// A program that runs as `nobody` must reach its folder under `temp`: every folder above
+    /// it must let others through (o+x). Says which one does not, so the runner can refuse to
+    /// start rather than fail every run with "Permission denied".
+    pub fn check_temp_dir(self, temp: &Path) -> Result<(), String> {
+        if !self.as_nobody() {
+            return Ok(());
+        }
+        for folder in temp.ancestors() {
+            let mode = std::fs::metadata(folder)
+                .map_err(|e| format!("cannot read {}: {e}", folder.display()))?
+                .permissions()
+                .mode();
+            if mode & 0o001 == 0 {
+                return Err(format!(
+                    "programs run as user nobody, who cannot pass through {} (mode {:o}); \
+                     set TMPDIR to a folder all users can reach, such as /tmp",
+                    folder.display(),
+                    mode & 0o777
+                ));
+            }
+        }
+        Ok(())
+    }
 }
 
 pub struct Sandbox {

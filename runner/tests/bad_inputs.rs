@@ -20,7 +20,10 @@ struct Runner {
 
 impl Runner {
     fn start(extra: &[&str]) -> Runner {
-        let tmp = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join(format!(
+        // Under the system's temporary folder, not the target folder: as root the runner runs
+        // programs as `nobody`, who must be able to reach them (a clone may sit in a private
+        // folder).
+        let tmp = std::env::temp_dir().join(format!(
             "runner-test-{}-{}",
             std::process::id(),
             rand_suffix()
