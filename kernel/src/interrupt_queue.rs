@@ -10,6 +10,7 @@ use futures_util::task::AtomicWaker;
 use x86_64::instructions::interrupts;
 
 // ANCHOR: queue
+/// Items from one interrupt handler, the only pusher, to one task, the only popper.
 pub struct InterruptQueue<T> {
     name: &'static str,
     items: OnceCell<ArrayQueue<T>>,
@@ -57,7 +58,7 @@ impl<T> InterruptQueue<T> {
     // ANCHOR_END: push
 
     // ANCHOR: pop
-    /// Takes the oldest item, with interrupts off. `ArrayQueue` is lock-free, but a push that
+    /// Takes the oldest item, with interrupts off. `ArrayQueue` takes no lock, but a push that
     /// finds the queue full while a pop is half done waits for that pop to finish. On one
     /// core, a handler that interrupted the pop would wait for ever; so no pop is interrupted.
     fn pop(&self) -> Option<T> {

@@ -30,7 +30,7 @@ fn main(boot_info: &'static BootInfo) -> ! {
         figures.task_heap_bytes
     );
     println!(
-        "a switch: {} cycles between threads, {} between tasks (emulated cycles under TCG)",
+        "a switch: {} cycles between threads, {} between tasks (the host's cycles, under TCG)",
         figures.thread_switch_cycles, figures.task_switch_cycles
     );
 

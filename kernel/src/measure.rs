@@ -1,6 +1,6 @@
 //! Measurements the kernel makes of itself: heap memory per thread against per async task, stack
-//! actually used by a thread, and the cost of a switch between threads against one between tasks,
-//! in time-stamp-counter cycles (emulated ones, under QEMU's TCG).
+//! actually used by a waiting thread, and the cost of a switch between threads against one between
+//! tasks, in time-stamp-counter cycles (under QEMU's TCG, the host's own counter: see `timer`).
 
 use crate::task::executor::Executor;
 use crate::task::yield_now;
@@ -46,25 +46,28 @@ async fn waiting_task() {
 }
 // ANCHOR_END: waiting_task
 
-/// Heap bytes per thread, and the most stack any of them touched.
+/// Heap bytes per thread, and the most stack any of them touched while it waited.
 fn thread_memory(count: usize) -> (usize, usize) {
     GO.store(false, Ordering::Release);
     DONE.store(0, Ordering::Relaxed);
     let before = allocator::used();
     let handles: Vec<_> = (0..count).map(|_| threads::spawn(waiting_thread)).collect();
     let per_thread = (allocator::used() - before) / count;
+    // Round robin gives every thread a turn before this one runs again: each starts, finds no
+    // signal yet, and waits (so that its stack shows what waiting costs).
+    threads::yield_now();
     GO.store(true, Ordering::Release);
     let deepest = handles.into_iter().map(|h| h.join().used).max();
     assert_eq!(DONE.load(Ordering::Relaxed), count);
     (per_thread, deepest.unwrap_or(0))
 }
 
-/// Heap bytes per task.
+/// Heap bytes per task, the executor's ready-queue slots for it included.
 fn task_memory(count: usize) -> usize {
     GO.store(false, Ordering::Release);
     DONE.store(0, Ordering::Relaxed);
-    let mut executor = Executor::new(count);
     let before = allocator::used();
+    let mut executor = Executor::new(count);
     for _ in 0..count {
         executor.spawn(waiting_task());
     }

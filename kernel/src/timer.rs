@@ -93,7 +93,8 @@ impl Future for NextTick {
 }
 // ANCHOR_END: next_tick
 
-/// The CPU's time-stamp counter. Under QEMU's TCG it is emulated from the host's clock.
+/// The CPU's time-stamp counter. Under QEMU's TCG (no KVM), `rdtsc` reads the host's own
+/// counter: the figures are host time, emulation included, not the cycles of real hardware.
 pub fn cycles() -> u64 {
     // SAFETY: reading the time-stamp counter has no side effects.
     unsafe { core::arch::x86_64::_rdtsc() }

@@ -6,27 +6,24 @@
 extern crate alloc;
 
 use alloc::boxed::Box;
-use kernel::{boot, interrupts, testing, timer};
+use kernel::{boot, interrupts, timer};
 
-kernel::entry_point!(main);
-
-fn main(_boot_info: &'static boot::BootInfo) -> ! {
-    kernel::init(1000);
-    testing::run(
-        "boot",
-        &[
-            ("command_line_arrives", command_line_arrives),
-            ("heap_allocates", heap_allocates),
-            ("breakpoint_returns", breakpoint_returns),
-            ("timer_ticks", timer_ticks),
-        ],
-    )
-}
+// ANCHOR: checks
+kernel::test_kernel!(
+    timer_hz: 1000,
+    checks: [
+        command_line_arrives,
+        heap_allocates,
+        breakpoint_returns,
+        timer_ticks,
+    ]
+);
 
 fn command_line_arrives() {
     // `cargo xtask kernel test` boots every test with `-append kernel-test`.
     assert!(boot::info().has_flag("kernel-test"), "{:?}", boot::info());
 }
+// ANCHOR_END: checks
 
 fn heap_allocates() {
     let boxed = Box::new(41);

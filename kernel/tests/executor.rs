@@ -6,24 +6,16 @@
 use core::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use kernel::task::executor::Executor;
 use kernel::task::{sleep, yield_now};
-use kernel::{boot, testing, timer};
+use kernel::timer;
 
-kernel::entry_point!(main);
-
-fn main(_boot_info: &'static boot::BootInfo) -> ! {
-    kernel::init(1000);
-    testing::run(
-        "executor",
-        &[
-            ("thousands_of_tasks", thousands_of_tasks),
-            (
-                "timer_wakes_sleepers_under_a_fast_timer",
-                sleepers_under_a_fast_timer,
-            ),
-            ("no_lost_wake_up_before_hlt", no_lost_wake_up),
-        ],
-    )
-}
+kernel::test_kernel!(
+    timer_hz: 1000,
+    checks: [
+        thousands_of_tasks,
+        timer_wakes_sleepers_under_a_fast_timer,
+        no_lost_wake_up_before_hlt,
+    ]
+);
 
 static DONE: AtomicUsize = AtomicUsize::new(0);
 static POLLS: AtomicUsize = AtomicUsize::new(0);
@@ -50,7 +42,7 @@ fn thousands_of_tasks() {
 
 static EARLY: AtomicU64 = AtomicU64::new(0);
 
-fn sleepers_under_a_fast_timer() {
+fn timer_wakes_sleepers_under_a_fast_timer() {
     const SLEEPERS: usize = 2_000;
     timer::set_frequency(10_000);
     DONE.store(0, Ordering::Relaxed);
@@ -79,7 +71,7 @@ fn sleepers_under_a_fast_timer() {
 /// waits for that one interrupt. Nothing else interrupts the CPU: if the executor halted after
 /// the interrupt had already woken the task, it would sleep forever, and the host would time
 /// the test out.
-fn no_lost_wake_up() {
+fn no_lost_wake_up_before_hlt() {
     const ROUNDS: u32 = 5_000;
     let mut executor = Executor::new(1);
     executor.spawn(async {

@@ -6,21 +6,12 @@ extern crate alloc;
 
 use alloc::boxed::Box;
 use alloc::vec::Vec;
-use kernel::{allocator, boot, testing};
+use kernel::allocator;
 
-kernel::entry_point!(main);
-
-fn main(_boot_info: &'static boot::BootInfo) -> ! {
-    kernel::init(100);
-    testing::run(
-        "heap",
-        &[
-            ("many_boxes", many_boxes),
-            ("large_vec", large_vec),
-            ("freed_memory_is_reused", freed_memory_is_reused),
-        ],
-    )
-}
+kernel::test_kernel!(
+    timer_hz: 100,
+    checks: [many_boxes, large_vec, freed_memory_is_reused]
+);
 
 fn many_boxes() {
     let before = allocator::used();

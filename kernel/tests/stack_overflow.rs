@@ -4,15 +4,12 @@
 #![no_main]
 
 use core::hint::black_box;
-use kernel::{boot, interrupts, memory, print, println, qemu};
+use kernel::{interrupts, memory, testing};
 
-kernel::entry_point!(main);
+kernel::test_kernel!(timer_hz: 100, checks: [stack_overflow_is_a_double_fault]);
 
-fn main(_boot_info: &'static boot::BootInfo) -> ! {
-    kernel::init(100);
+fn stack_overflow_is_a_double_fault() {
     interrupts::on_double_fault(caught);
-    println!("running 1 check in stack_overflow");
-    print!("test stack_overflow_is_a_double_fault ... ");
     recurse(0);
     panic!("the recursion ended");
 }
@@ -23,13 +20,12 @@ fn recurse(depth: u64) -> u64 {
     recurse(depth + 1) + frame[0]
 }
 
+/// The double-fault handler's verdict: the fault must have struck the guard page.
 fn caught(faulting_address: usize) -> ! {
     let guard = memory::stack_guard_page();
     assert!(
         guard.contains(&faulting_address),
         "the fault at {faulting_address:#x} is not in the guard page {guard:#x?}"
     );
-    println!("ok");
-    println!("test result: ok. 1 passed");
-    qemu::exit(qemu::ExitCode::Success)
+    testing::pass_last_check()
 }

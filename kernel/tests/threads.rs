@@ -1,6 +1,6 @@
 //! Preemptive threads: a switch keeps every register and every stack intact, the timer shares the
-//! CPU round robin, async tasks keep running beside threads that never yield, and a joined
-//! thread's stack goes back to the heap.
+//! CPU round robin, async tasks keep running beside threads that never yield, a thread can wake a
+//! task and hand new tasks to the executor, and a joined thread's stack goes back to the heap.
 #![no_std]
 #![no_main]
 
@@ -13,29 +13,26 @@ use core::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use futures_util::task::AtomicWaker;
 use kernel::task::executor::Executor;
 use kernel::task::sleep;
-use kernel::{allocator, boot, testing, threads, timer};
+use kernel::{allocator, threads, timer};
 
-kernel::entry_point!(main);
-
-fn main(_boot_info: &'static boot::BootInfo) -> ! {
-    kernel::init(1000);
-    testing::run(
-        "threads",
-        &[
-            ("registers_survive_preemption", registers_survive_preemption),
-            ("stacks_survive_preemption", stacks_survive_preemption),
-            ("timer_shares_the_cpu_round_robin", round_robin),
-            ("tasks_run_beside_busy_threads", tasks_beside_busy_threads),
-            ("a_thread_wakes_a_task", a_thread_wakes_a_task),
-            ("join_frees_the_stack", join_frees_the_stack),
-        ],
-    )
-}
+kernel::test_kernel!(
+    timer_hz: 1000,
+    checks: [
+        registers_survive_preemption,
+        stacks_survive_preemption,
+        timer_shares_the_cpu_round_robin,
+        tasks_run_beside_busy_threads,
+        a_thread_wakes_a_task,
+        a_thread_spawns_tasks,
+        join_frees_the_stack,
+    ]
+);
 
 // ANCHOR: registers
-/// Loads a distinct value into each of the fifteen general-purpose registers but `rsp`, spins
-/// (long enough for the timer to preempt it many times), then compares every register with the
-/// value it should still hold. Returns whether all of them did.
+/// Loads a distinct value into fourteen general-purpose registers, and the address of those
+/// values into the fifteenth, `rdi` (`rsp`, the sixteenth, is the stack); spins long enough for
+/// the timer to preempt it many times; then compares all fifteen with what they should still
+/// hold. Returns whether all of them did.
 fn registers_hold(expected: &[u64; 14], spins: u64) -> bool {
     let intact: u64;
     // SAFETY: the code saves and restores `rbx` and `rbp` itself, declares every other register
@@ -173,7 +170,7 @@ fn busy(counter: usize) {
     }
 }
 
-fn round_robin() {
+fn timer_shares_the_cpu_round_robin() {
     STOP.store(false, Ordering::Relaxed);
     COUNTS.iter().for_each(|c| c.store(0, Ordering::Relaxed));
     let handles: Vec<_> = (0..3).map(|i| threads::spawn(move || busy(i))).collect();
@@ -194,7 +191,7 @@ fn round_robin() {
 }
 
 // ANCHOR: beside
-fn tasks_beside_busy_threads() {
+fn tasks_run_beside_busy_threads() {
     STOP.store(false, Ordering::Relaxed);
     let handles: Vec<_> = (0..2).map(|i| threads::spawn(move || busy(i))).collect();
     static WOKEN: AtomicUsize = AtomicUsize::new(0);
@@ -239,6 +236,24 @@ fn a_thread_wakes_a_task() {
         WAKER.wake();
     });
     executor.run_until_all_done();
+    worker.join();
+}
+
+fn a_thread_spawns_tasks() {
+    const TASKS: usize = 10;
+    static RAN: AtomicUsize = AtomicUsize::new(0);
+    RAN.store(0, Ordering::Relaxed);
+    let mut executor = Executor::new(TASKS);
+    let spawner = executor.spawner();
+    let worker = threads::spawn(move || {
+        for _ in 0..TASKS {
+            spawner.spawn(async {
+                RAN.fetch_add(1, Ordering::Relaxed);
+            });
+            threads::yield_now();
+        }
+    });
+    executor.run_until(|| RAN.load(Ordering::Relaxed) == TASKS);
     worker.join();
 }
 

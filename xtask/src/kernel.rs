@@ -72,7 +72,8 @@ fn kernel_dir(root: &Path) -> PathBuf {
 /// QEMU (installed with apt-get when missing, see `ci/tools.toml`) and the bare-metal target.
 fn prepare(root: &Path) -> Result<()> {
     tools::require_system(root, "qemu-system-x86_64")?;
-    // The toolchain that builds the kernel is the one `rust-toolchain.toml` picks in kernel/.
+    // The toolchain that builds the kernel is the one the repository's `rust-toolchain.toml`
+    // picks (rustup looks for that file in kernel/ and then in its parents).
     let sysroot = Cmd::new("rustc")
         .args(["--print", "sysroot"])
         .dir(kernel_dir(root))
@@ -209,15 +210,7 @@ fn suite(root: &Path, release: bool, repeat: usize) -> Result<()> {
             eprintln!("round {round} of {repeat}");
         }
         for (name, kernel) in &binaries.tests {
-            let finished = Boot {
-                name: format!("kernel test `{name}`"),
-                kernel,
-                append: "kernel-test",
-                monitor: false,
-                timeout: Duration::from_secs(60),
-            }
-            .start(&logs)?
-            .expect_success()?;
+            let finished = boot_once(&format!("kernel test `{name}`"), kernel, &logs)?;
             let passed = finished
                 .output
                 .lines()
@@ -251,14 +244,15 @@ fn suite(root: &Path, release: bool, repeat: usize) -> Result<()> {
     Ok(())
 }
 
-/// Boots `kernel` and returns its output and how long QEMU ran, failing unless it succeeded.
+/// Boots `kernel` with the command line `kernel-test` and returns its output and how long QEMU
+/// ran, failing unless it succeeded within a minute.
 fn boot_once(name: &str, kernel: &Path, logs: &Path) -> Result<qemu::Finished> {
     Boot {
         name: name.to_string(),
         kernel,
         append: "kernel-test",
         monitor: false,
-        timeout: Duration::from_secs(120),
+        timeout: Duration::from_secs(60),
     }
     .start(logs)?
     .expect_success()

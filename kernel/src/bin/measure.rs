@@ -25,7 +25,7 @@ fn main(_boot_info: &'static boot::BootInfo) -> ! {
         f.thread_stack_used
     );
     println!(
-        "| One switch (time-stamp cycles, emulated by QEMU TCG) | {} | {} |",
+        "| One switch (time-stamp cycles of the host, under QEMU's TCG) | {} | {} |",
         f.thread_switch_cycles, f.task_switch_cycles
     );
     qemu::exit(qemu::ExitCode::Success)

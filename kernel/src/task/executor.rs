@@ -17,7 +17,8 @@ use x86_64::instructions::interrupts;
 
 // ANCHOR: waker
 /// What a task's waker does: put the task's id in the ready queue, unless it is there already.
-/// It neither allocates nor locks, so interrupt handlers may call it.
+/// It neither allocates nor locks, so interrupt handlers may call it. (A handler that drops the
+/// last reference to a finished task's waker does free it; `allocator` makes that safe.)
 struct TaskWaker {
     id: TaskId,
     queued: AtomicBool,
@@ -27,8 +28,10 @@ struct TaskWaker {
 impl TaskWaker {
     fn schedule(&self) {
         if !self.queued.swap(true, Ordering::AcqRel) {
-            // Each task is in the queue at most once, and the queue has room for all of them
-            // twice over (see `Executor::new`), so this push always finds room.
+            // A live task is in the queue at most once, and the queue has a slot for each one
+            // plus each finished one whose id is still queued (see `Executor::new`), so this
+            // push always finds a free slot. It must: a push into a full `ArrayQueue` waits for
+            // any pop that is half done, which a handler must never do (see `interrupt_queue`).
             if self.ready.push(self.id).is_err() {
                 panic!("the ready queue is full");
             }
@@ -54,13 +57,13 @@ pub struct Executor {
     ready: Arc<ArrayQueue<TaskId>>,
     /// One waker per task, made at spawn time, so polling never allocates one.
     waker_cache: BTreeMap<TaskId, (Arc<TaskWaker>, Waker)>,
-    /// Tasks spawned through a `Spawner`, not yet moved into `tasks`.
+    /// Tasks spawned through a `Spawner`, not yet moved into `tasks` (locked with interrupts off).
     spawned: Arc<Mutex<Vec<Task>>>,
     max_tasks: usize,
 }
 // ANCHOR_END: executor
 
-/// A handle that tasks (or threads) use to spawn more tasks.
+/// A handle that tasks, or threads, use to hand new tasks to the executor.
 #[derive(Clone)]
 pub struct Spawner(Arc<Mutex<Vec<Task>>>);
 
@@ -149,8 +152,11 @@ impl Executor {
         }
     }
 
+    /// Whether a task is ready, or waits to be added. Like every holder of the `spawned` lock, it
+    /// keeps interrupts off: a thread that the timer switched to while the lock was held here,
+    /// and that called `Spawner::spawn`, would spin on the lock with interrupts off, for ever.
     fn has_work(&self) -> bool {
-        !self.ready.is_empty() || !self.spawned.lock().is_empty()
+        !self.ready.is_empty() || interrupts::without_interrupts(|| !self.spawned.lock().is_empty())
     }
 
     // ANCHOR: sleep_if_idle
@@ -181,24 +187,22 @@ impl Executor {
     }
     // ANCHOR_END: run
 
-    /// Runs the tasks until `done` says so (checked whenever no task is ready).
+    /// Runs the tasks until `done` says so (asked after every round).
     pub fn run_until(&mut self, done: impl Fn() -> bool) {
-        loop {
-            self.take_spawned();
-            self.run_ready_tasks();
-            if done() {
-                return;
-            }
-            self.sleep_if_idle();
-        }
+        self.run_rounds_until(|_| done());
     }
 
     /// Runs until every task has finished.
     pub fn run_until_all_done(&mut self) {
+        self.run_rounds_until(|executor| executor.tasks.is_empty() && !executor.has_work());
+    }
+
+    /// The loop of `run`, asking `done` after every round.
+    fn run_rounds_until(&mut self, done: impl Fn(&Self) -> bool) {
         loop {
             self.take_spawned();
             self.run_ready_tasks();
-            if self.tasks.is_empty() && !self.has_work() {
+            if done(self) {
                 return;
             }
             self.sleep_if_idle();

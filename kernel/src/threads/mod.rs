@@ -122,9 +122,11 @@ pub fn spawn_with_stack(stack_size: usize, body: impl FnOnce() + Send + 'static)
     let body: Box<Box<dyn FnOnce() + Send>> = Box::new(Box::new(body));
     let stack = Stack::new(stack_size);
     // The new stack starts as if the thread had been interrupted just before its first
-    // instruction: registers (zero, but `rdi` holds `body`) above an interrupt frame whose
-    // `iretq` enters `thread_start` with interrupts enabled.
-    let top = stack.top() - 8; // a zero return address: `thread_start` never returns
+    // instruction: registers (zero, but `rdi` holds `body`) below an interrupt frame whose
+    // `iretq` enters `thread_start` with interrupts enabled. On top, a zero in place of a
+    // return address: `thread_start` never returns, but it starts with the stack aligned as
+    // just after a call (8 bytes off a multiple of 16), as compiled code expects.
+    let top = stack.top() - 8;
     let saved = top - size_of::<SavedRegisters>();
     let registers = SavedRegisters {
         rdi: Box::into_raw(body) as u64,
@@ -147,14 +149,7 @@ pub fn spawn_with_stack(stack_size: usize, body: impl FnOnce() + Send + 'static)
         stack: Some(stack),
         state: State::Ready,
     };
-    interrupts::without_interrupts(|| {
-        SCHEDULER
-            .lock()
-            .as_mut()
-            .expect("threads::init was called")
-            .threads
-            .push(thread);
-    });
+    with_scheduler(|s| s.threads.push(thread));
     JoinHandle { id }
 }
 
@@ -170,6 +165,7 @@ extern "C" fn thread_start(body: *mut Box<dyn FnOnce() + Send>) -> ! {
 }
 // ANCHOR_END: spawn
 
+/// Runs `f` on the scheduler, with interrupts off (as every user of its lock does).
 fn with_scheduler<R>(f: impl FnOnce(&mut Scheduler) -> R) -> R {
     interrupts::without_interrupts(|| {
         f(SCHEDULER.lock().as_mut().expect("threads::init was called"))
@@ -213,13 +209,11 @@ pub fn yield_now() {
 
 /// Whether a thread other than the running one is ready to run.
 pub fn others_ready() -> bool {
-    interrupts::without_interrupts(|| match SCHEDULER.lock().as_ref() {
-        Some(s) => s
-            .threads
+    with_scheduler(|s| {
+        s.threads
             .iter()
             .enumerate()
-            .any(|(index, t)| index != s.current && t.state == State::Ready),
-        None => false,
+            .any(|(index, t)| index != s.current && t.state == State::Ready)
     })
 }
 

@@ -28,7 +28,7 @@ fn keys(text: &str) -> Result<Vec<String>> {
     text.chars().map(key_name).collect()
 }
 
-/// The line the kernel printed after `marker` ends with a newline: the lines after it.
+/// The lines the kernel printed after the line that holds the last `marker`.
 fn lines_after(output: &str, marker: &str) -> Vec<String> {
     let Some(start) = output.rfind(marker) else {
         return Vec::new();
