@@ -43,16 +43,13 @@ pub fn write_tables(root: &Path) -> Result<()> {
     for bench in &benches {
         let name = bench.meta.bench.as_deref().unwrap_or_default();
         crate::section(&format!("benchmark {name} ({})", bench.name));
-        let binary = target
-            .join("release")
-            .join(bench.binary.as_deref().unwrap_or_default());
-        let table = Cmd::new(binary)
-            .dir(&bench.dir)
-            .env("BOOK_GENERATED", &generated)
-            .timeout(Duration::from_secs(20 * 60))
-            .read()
-            .with_context(|| format!("benchmark {}", bench.name))?;
-        check_table(&bench.name, &table)?;
+        let table = run(
+            bench,
+            &target.join("release"),
+            &[],
+            &generated,
+            Duration::from_secs(20 * 60),
+        )?;
         let file = generated.join(format!("{name}.md"));
         let text = format!(
             "{table}\n<small>Measured by `cargo xtask bench` (listing `{}`) {provenance}</small>\n",
@@ -71,18 +68,13 @@ pub fn check_quick(root: &Path) -> Result<()> {
     std::fs::create_dir_all(&scratch)?;
     for bench in &benches {
         let name = bench.meta.bench.as_deref().unwrap_or_default();
-        let table = Cmd::new(
-            target
-                .join("debug")
-                .join(bench.binary.as_deref().unwrap_or_default()),
-        )
-        .arg("--quick")
-        .dir(&bench.dir)
-        .env("BOOK_GENERATED", &scratch)
-        .timeout(Duration::from_secs(3 * 60))
-        .read()
-        .with_context(|| format!("benchmark {} in quick mode", bench.name))?;
-        check_table(&bench.name, &table)?;
+        run(
+            bench,
+            &target.join("debug"),
+            &["--quick"],
+            &scratch,
+            Duration::from_secs(3 * 60),
+        )?;
         let file = root.join(format!("src/generated/{name}.md"));
         if !file.exists() {
             bail!(
@@ -93,6 +85,27 @@ pub fn check_quick(root: &Path) -> Result<()> {
     }
     eprintln!("{} benchmarks run in quick mode", benches.len());
     Ok(())
+}
+
+/// Runs a benchmark's binary from `profile_dir` (a build's `release` or `debug` folder), and
+/// returns the Markdown table it printed.
+fn run(
+    bench: &Listing,
+    profile_dir: &Path,
+    args: &[&str],
+    generated: &Path,
+    timeout: Duration,
+) -> Result<String> {
+    let binary = profile_dir.join(bench.binary.as_deref().unwrap_or_default());
+    let table = Cmd::new(binary)
+        .args(args)
+        .dir(&bench.dir)
+        .env("BOOK_GENERATED", generated)
+        .timeout(timeout)
+        .read()
+        .with_context(|| format!("benchmark {}", bench.name))?;
+    check_table(&bench.name, &table)?;
+    Ok(table)
 }
 
 fn check_table(name: &str, table: &str) -> Result<()> {
