@@ -111,7 +111,8 @@ fn has_anchor(body: &str, anchor: &str) -> bool {
     begins.is_match(body) && ends.is_match(body)
 }
 
-fn has_tests(dir: &Path) -> Result<bool> {
+/// Whether any Rust file below `dir` has a `#[test]`.
+pub fn has_tests(dir: &Path) -> Result<bool> {
     for file in files_with_extension(dir, "rs")? {
         if std::fs::read_to_string(&file)?.contains("#[test]") {
             return Ok(true);

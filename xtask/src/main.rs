@@ -9,6 +9,7 @@ mod includes;
 mod kernel;
 mod links;
 mod listings;
+mod miri;
 mod pdf;
 mod runner;
 mod summary;
@@ -27,6 +28,7 @@ cargo xtask <job>
   bless          rerun every listing that has an output.txt and rewrite that file
   bench          run the benchmarks (the listings' and the kernel's) and rewrite the tables
                  in src/generated/
+  miri           run every listing with unsafe code under Miri (needs nightly with Miri)
   pdf            build the offline PDF into book/pdf/ with headless Chromium
   install-tools  install the pinned tools from ci/tools.toml
   kernel         run|test|bench: boot the companion kernel in QEMU, test it or measure it
@@ -56,6 +58,7 @@ fn run(args: &[String]) -> Result<()> {
         "bless" => listings::bless(&root),
         "bench" => bench::write_tables(&root).and_then(|()| kernel::bench(&root)),
         "pdf" => pdf::build(&root).map(|_| ()),
+        "miri" => miri::run(&root),
         "install-tools" => tools::install(&root),
         "kernel" => kernel::main(&root, rest),
         "help" | "--help" | "-h" => {
