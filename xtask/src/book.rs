@@ -59,7 +59,6 @@ const BUILD_BUDGET: Duration = Duration::from_secs(3);
 /// `mdbook build` (HTML and the linkcheck2 backend) within its time budget, then the
 /// `#fragment` check.
 pub fn build_and_check_links(root: &Path) -> Result<()> {
-    prepare(root)?;
     let started = std::time::Instant::now();
     build(root)?;
     let took = started.elapsed();
@@ -158,4 +157,17 @@ fn write_mermaid_script(root: &Path) -> Result<()> {
     std::fs::copy(scratch.join("mermaid.min.js"), &target)
         .context("mdbook-mermaid install wrote no mermaid.min.js")?;
     Ok(())
+}
+
+/// A string setting of book.toml, by its path of keys, e.g. `["book", "title"]`.
+pub fn setting(root: &Path, keys: &[&str]) -> Result<Option<String>> {
+    let text = std::fs::read_to_string(root.join("book.toml")).context("cannot read book.toml")?;
+    let mut value: &toml::Value = &toml::from_str(&text).context("book.toml is not valid TOML")?;
+    for key in keys {
+        match value.get(key) {
+            Some(inner) => value = inner,
+            None => return Ok(None),
+        }
+    }
+    Ok(value.as_str().map(str::to_string))
 }

@@ -3,7 +3,7 @@
 //! runner behind its Run buttons. Screenshots land in target/browser-screenshots.
 
 use crate::cmd::Cmd;
-use crate::{runner, tools};
+use crate::{book, runner, tools};
 use anyhow::{Context, Result, bail};
 use std::net::TcpListener;
 use std::path::Path;
@@ -75,14 +75,7 @@ fn free_port_pair() -> Result<u16> {
 
 /// The path the hosted site lives under (book.toml's `site-url`), e.g. `/futures-from-the-ground-up/`.
 fn site_path(root: &Path) -> Result<String> {
-    let text = std::fs::read_to_string(root.join("book.toml"))?;
-    let book: toml::Table = toml::from_str(&text).context("book.toml is not valid TOML")?;
-    let site = book
-        .get("output")
-        .and_then(|o| o.get("html"))
-        .and_then(|h| h.get("site-url"))
-        .and_then(|s| s.as_str())
-        .unwrap_or("/");
+    let site = book::setting(root, &["output", "html", "site-url"])?.unwrap_or_default();
     let site = site.trim_matches('/');
     Ok(if site.is_empty() {
         "/".to_string()

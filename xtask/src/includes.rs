@@ -10,7 +10,7 @@ use std::path::{Path, PathBuf};
 pub fn check(root: &Path) -> Result<()> {
     let mut problems = Vec::new();
     let mut included = Vec::new();
-    for chapter in markdown_files(&root.join("src"))? {
+    for chapter in files_with_extension(&root.join("src"), "md")? {
         let text = std::fs::read_to_string(&chapter)
             .with_context(|| format!("cannot read {}", chapter.display()))?;
         for include in find_includes(&text) {
@@ -119,10 +119,6 @@ pub fn has_tests(dir: &Path) -> Result<bool> {
         }
     }
     Ok(false)
-}
-
-pub fn markdown_files(dir: &Path) -> Result<Vec<PathBuf>> {
-    files_with_extension(dir, "md")
 }
 
 /// Every file below `dir` (skipping `target`) whose name ends in `.ext`, sorted.

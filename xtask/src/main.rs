@@ -57,7 +57,7 @@ fn run(args: &[String]) -> Result<()> {
         "test" => test(&root, rest),
         "bless" => listings::bless(&root),
         "bench" => bench::write_tables(&root).and_then(|()| kernel::bench(&root)),
-        "pdf" => pdf::build(&root).map(|_| ()),
+        "pdf" => tools::install(&root).and_then(|()| pdf::build(&root).map(|_| ())),
         "miri" => miri::run(&root),
         "install-tools" => tools::install(&root),
         "kernel" => kernel::main(&root, rest),

@@ -165,14 +165,7 @@ fn demote(html: &str) -> String {
 }
 
 fn book_field(root: &Path, key: &str) -> Result<String> {
-    let text = std::fs::read_to_string(root.join("book.toml")).context("cannot read book.toml")?;
-    let config: toml::Value = toml::from_str(&text).context("book.toml is not valid TOML")?;
-    config
-        .get("book")
-        .and_then(|b| b.get(key))
-        .and_then(|v| v.as_str())
-        .map(str::to_string)
-        .with_context(|| format!("book.toml has no [book] {key}"))
+    book::setting(root, &["book", key])?.with_context(|| format!("book.toml has no [book] {key}"))
 }
 
 fn slug(title: &str) -> String {
