@@ -1,14 +1,16 @@
 //! The one-shot channel of Listing 5-2 next to a receiver that forgets to store
 //! its waker, and a check, with a time limit, of which of the two ever
-//! finishes.
+//! finishes, and whether one more wake-up is all the other one lacks.
 extern crate futures;
 
 use futures::executor::block_on;
 use std::future::{Future, poll_fn};
+use std::panic;
 use std::pin::Pin;
-use std::sync::{Arc, Mutex, mpsc};
+use std::sync::mpsc::{self, RecvTimeoutError};
+use std::sync::{Arc, Mutex};
 use std::task::{Context, Poll, Waker};
-use std::thread;
+use std::thread::{self, JoinHandle};
 use std::time::Duration;
 
 struct Shared<T> {
@@ -96,52 +98,94 @@ pub fn forgetful_channel<T>() -> (Sender<T>, ForgetfulReceiver<T>) {
     (sender, ForgetfulReceiver { shared })
 }
 
-// ANCHOR: finishes_within
-/// Runs a receiver to completion with `block_on` on a thread of its own, sends
-/// it a value once it has been polled, and reports whether it finished within
-/// `limit`.
-fn finishes_within<R>(
-    limit: Duration,
+// ANCHOR: job
+/// What became of a job on another thread when we stopped waiting for it.
+#[derive(Debug, PartialEq)]
+enum Outcome<T> {
+    Finished(T),
+    StillRunning,
+}
+
+/// A job on a thread of its own, which may never finish.
+struct Job<T> {
+    done: mpsc::Receiver<T>,
+    thread: Option<JoinHandle<()>>,
+}
+
+impl<T: Send + 'static> Job<T> {
+    fn start(job: impl FnOnce() -> T + Send + 'static) -> Self {
+        let (done_tx, done) = mpsc::channel();
+        let thread = thread::spawn(move || {
+            let _ = done_tx.send(job());
+        });
+        Job {
+            done,
+            thread: Some(thread),
+        }
+    }
+
+    /// Waits at most `limit`. Only the time running out means "still
+    /// running". A job that panicked passes its panic on to us instead: a
+    /// panic is not a hang.
+    fn wait(&mut self, limit: Duration) -> Outcome<T> {
+        match self.done.recv_timeout(limit) {
+            Ok(output) => Outcome::Finished(output),
+            Err(RecvTimeoutError::Timeout) => Outcome::StillRunning,
+            Err(RecvTimeoutError::Disconnected) => {
+                let thread = self.thread.take().expect("waited after a panic");
+                let panic =
+                    thread.join().expect_err("it ended without a result");
+                panic::resume_unwind(panic)
+            }
+        }
+    }
+}
+// ANCHOR_END: job
+
+// ANCHOR: start_receiving
+/// Runs a receiver to completion with `block_on` as a job of its own, and
+/// sends it a value once it has been polled. Returns the job and the waker
+/// its first poll was given.
+fn start_receiving<R>(
     make_channel: fn() -> (Sender<u32>, R),
-) -> bool
+) -> (Job<u32>, Waker)
 where
     R: Future<Output = u32> + Unpin + Send + 'static,
 {
     let (sender, mut receiver) = make_channel();
     let (polled_tx, polled_rx) = mpsc::channel();
-    let (done_tx, done_rx) = mpsc::channel();
-    thread::spawn(move || {
+    let job = Job::start(move || {
         // `poll_fn` makes a future from a closure; this one polls the receiver
-        // and then reports that it did, so that the value is surely sent
+        // and then passes on its waker, so that the value is surely sent
         // *after* a `Pending`.
-        let value = block_on(poll_fn(|cx| {
+        block_on(poll_fn(|cx| {
             let poll = Pin::new(&mut receiver).poll(cx);
-            let _ = polled_tx.send(());
+            let _ = polled_tx.send(cx.waker().clone());
             poll
-        }));
-        let _ = done_tx.send(value);
+        }))
     });
-    polled_rx.recv().unwrap();
+    let waker = polled_rx.recv().expect("the receiver was never polled");
     sender.send(7);
-    // A receiver that is never woken never finishes: this thread stops waiting
-    // at `limit`, and the other one stays asleep until the process ends.
-    done_rx.recv_timeout(limit).is_ok()
+    (job, waker)
 }
-// ANCHOR_END: finishes_within
+// ANCHOR_END: start_receiving
 
 // ANCHOR: main
 fn main() {
     // The correct receiver finishes within microseconds; ten seconds only
     // guards against a machine that is very busy.
-    let finished = finishes_within(Duration::from_secs(10), channel);
-    println!("remembering receiver finished: {finished}");
+    let (mut job, _) = start_receiving(channel);
+    let outcome = job.wait(Duration::from_secs(10));
+    println!("remembering receiver: {outcome:?}");
 
     let limit = Duration::from_millis(200);
-    let finished = finishes_within(limit, forgetful_channel);
-    println!(
-        "forgetful receiver finished within {} ms: {finished}",
-        limit.as_millis()
-    );
+    let (mut job, waker) = start_receiving(forgetful_channel);
+    let outcome = job.wait(limit);
+    println!("forgetful receiver, after {limit:?}: {outcome:?}");
+    // The value is there; only a wake-up is missing. Give it one.
+    waker.wake();
+    let outcome = job.wait(Duration::from_secs(10));
+    println!("forgetful receiver, after one more wake-up: {outcome:?}");
 }
 // ANCHOR_END: main
 
@@ -152,12 +196,17 @@ mod tests {
 
     #[test]
     fn the_remembering_receiver_finishes() {
-        assert!(finishes_within(Duration::from_secs(10), channel));
+        let (mut job, _) = start_receiving(channel);
+        assert_eq!(job.wait(Duration::from_secs(10)), Outcome::Finished(7));
     }
 
     #[test]
-    fn the_forgetful_receiver_never_finishes() {
-        assert!(!finishes_within(Duration::from_secs(1), forgetful_channel));
+    fn the_forgetful_receiver_waits_for_a_wake_up_that_never_comes() {
+        let (mut job, waker) = start_receiving(forgetful_channel);
+        assert_eq!(job.wait(Duration::from_secs(1)), Outcome::StillRunning);
+        // Nothing else was wrong: one more wake-up, and it finishes.
+        waker.wake();
+        assert_eq!(job.wait(Duration::from_secs(10)), Outcome::Finished(7));
     }
 }
 // ANCHOR_END: tests

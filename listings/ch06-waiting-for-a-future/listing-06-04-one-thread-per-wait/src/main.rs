@@ -3,11 +3,11 @@
 
 use std::future::Future;
 use std::pin::Pin;
-use std::sync::mpsc;
 use std::task::{Context, Poll};
 use std::thread;
 use std::time::Duration;
 
+use job::Job;
 use oneshot::{Receiver, Sender};
 use parking::block_on;
 
@@ -66,20 +66,18 @@ fn run_with_a_thread_each(n: usize) -> u32 {
 // ANCHOR_END: thread_each
 
 // ANCHOR: one_thread
-/// Runs the chain on a single thread, which waits for the end of the chain, and
-/// gives up after `limit`.
-fn run_on_one_thread(n: usize, limit: Duration) -> Option<u32> {
+/// Runs the chain on a single thread, as a job that waits for the end of the
+/// chain.
+fn run_on_one_thread(n: usize) -> Job<u32> {
     let (first, relays, last) = chain(n);
-    let (done_tx, done_rx) = mpsc::channel();
-    thread::spawn(move || {
+    Job::start(move || {
         first.send(0);
         // The thread is now inside `block_on(last)` until `last` is ready. The
         // relays are right here, but no one is left to poll them.
         let result = block_on(last);
         drop(relays);
-        let _ = done_tx.send(result);
-    });
-    done_rx.recv_timeout(limit).ok()
+        result
+    })
 }
 // ANCHOR_END: one_thread
 
@@ -90,32 +88,27 @@ fn main() {
     println!("{n} relays, a thread each: the number came out as {number}");
 
     let limit = Duration::from_millis(200);
-    match run_on_one_thread(n, limit) {
-        Some(number) => {
-            println!("{n} relays, one thread: the number came out as {number}")
-        }
-        None => println!(
-            "{n} relays, one thread: nothing came out within {} ms",
-            limit.as_millis()
-        ),
-    }
+    let outcome = run_on_one_thread(n).wait(limit);
+    println!("{n} relays, one thread, after {limit:?}: {outcome:?}");
 }
 // ANCHOR_END: main
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use job::Outcome;
 
     #[test]
     fn a_thread_per_relay_gets_the_number_through() {
-        let (done_tx, done_rx) = mpsc::channel();
-        thread::spawn(move || done_tx.send(run_with_a_thread_each(100)));
-        assert_eq!(done_rx.recv_timeout(Duration::from_secs(10)), Ok(100));
+        let outcome = Job::start(|| run_with_a_thread_each(100))
+            .wait(Duration::from_secs(10));
+        assert_eq!(outcome, Outcome::Finished(100));
     }
 
     #[test]
     fn one_thread_for_the_whole_chain_stalls() {
-        assert_eq!(run_on_one_thread(2, Duration::from_secs(1)), None);
+        let outcome = run_on_one_thread(2).wait(Duration::from_secs(1));
+        assert_eq!(outcome, Outcome::StillRunning);
     }
 }
 
@@ -211,6 +204,58 @@ mod oneshot {
                 None => {
                     shared.waker = Some(cx.waker().clone());
                     Poll::Pending
+                }
+            }
+        }
+    }
+}
+
+/// The `Job` of Listing 5-3: a job on a thread of its own, waited for with a
+/// time limit, which tells a hang from a panic.
+mod job {
+    use std::panic;
+    use std::sync::mpsc::{self, RecvTimeoutError};
+    use std::thread::{self, JoinHandle};
+    use std::time::Duration;
+
+    /// What became of a job on another thread when we stopped waiting for it.
+    #[derive(Debug, PartialEq)]
+    pub enum Outcome<T> {
+        Finished(T),
+        StillRunning,
+    }
+
+    /// A job on a thread of its own, which may never finish.
+    pub struct Job<T> {
+        done: mpsc::Receiver<T>,
+        thread: Option<JoinHandle<()>>,
+    }
+
+    impl<T: Send + 'static> Job<T> {
+        pub fn start(job: impl FnOnce() -> T + Send + 'static) -> Self {
+            let (done_tx, done) = mpsc::channel();
+            let thread = thread::spawn(move || {
+                let _ = done_tx.send(job());
+            });
+            Job {
+                done,
+                thread: Some(thread),
+            }
+        }
+
+        /// Waits at most `limit`. Only the time running out means "still
+        /// running". A job that panicked passes its panic on to us instead: a
+        /// panic is not a hang.
+        pub fn wait(&mut self, limit: Duration) -> Outcome<T> {
+            match self.done.recv_timeout(limit) {
+                Ok(output) => Outcome::Finished(output),
+                Err(RecvTimeoutError::Timeout) => Outcome::StillRunning,
+                Err(RecvTimeoutError::Disconnected) => {
+                    let thread =
+                        self.thread.take().expect("waited after a panic");
+                    let panic =
+                        thread.join().expect_err("it ended without a result");
+                    panic::resume_unwind(panic)
                 }
             }
         }

@@ -3,10 +3,11 @@
 
 use std::future::Future;
 use std::pin::{Pin, pin};
-use std::sync::{Arc, Condvar, Mutex, mpsc};
+use std::sync::{Arc, Condvar, Mutex};
 use std::task::{Context, Poll, Wake, Waker};
-use std::thread;
 use std::time::Duration;
+
+use job::Job;
 
 // ANCHOR: lossy
 /// A waker that notifies a condition variable.
@@ -103,45 +104,93 @@ impl Future for Countdown {
     }
 }
 
-// ANCHOR: finishes_within
-/// Runs a countdown with `block_on` on a thread of its own; reports whether it
-/// finished within `limit`.
-fn finishes_within(
-    limit: Duration,
+// ANCHOR: start_countdown
+/// Runs a countdown with `block_on` as a job on a thread of its own.
+fn start_countdown(
     block_on: fn(Countdown) -> &'static str,
-) -> bool {
-    let (done_tx, done_rx) = mpsc::channel();
-    thread::spawn(move || {
-        let _ = done_tx.send(block_on(Countdown { remaining: 1 }));
-    });
-    done_rx.recv_timeout(limit).is_ok()
+) -> Job<&'static str> {
+    Job::start(move || block_on(Countdown { remaining: 1 }))
 }
-// ANCHOR_END: finishes_within
+// ANCHOR_END: start_countdown
 
 // ANCHOR: main
 fn main() {
     let limit = Duration::from_millis(200);
-    let finished = finishes_within(limit, block_on_lossy);
-    println!(
-        "block_on_lossy finished within {} ms: {finished}",
-        limit.as_millis()
-    );
-    let finished = finishes_within(Duration::from_secs(10), block_on_flag);
-    println!("block_on_flag finished: {finished}");
+    let outcome = start_countdown(block_on_lossy).wait(limit);
+    println!("block_on_lossy, after {limit:?}: {outcome:?}");
+    let outcome = start_countdown(block_on_flag).wait(Duration::from_secs(10));
+    println!("block_on_flag: {outcome:?}");
 }
 // ANCHOR_END: main
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use job::Outcome;
 
     #[test]
     fn the_lossy_block_on_misses_a_wake_up_during_poll() {
-        assert!(!finishes_within(Duration::from_secs(1), block_on_lossy));
+        let outcome =
+            start_countdown(block_on_lossy).wait(Duration::from_secs(1));
+        assert_eq!(outcome, Outcome::StillRunning);
     }
 
     #[test]
     fn the_flag_block_on_keeps_it() {
-        assert!(finishes_within(Duration::from_secs(10), block_on_flag));
+        let outcome =
+            start_countdown(block_on_flag).wait(Duration::from_secs(10));
+        assert_eq!(outcome, Outcome::Finished("liftoff"));
+    }
+}
+
+/// The `Job` of Listing 5-3: a job on a thread of its own, waited for with a
+/// time limit, which tells a hang from a panic.
+mod job {
+    use std::panic;
+    use std::sync::mpsc::{self, RecvTimeoutError};
+    use std::thread::{self, JoinHandle};
+    use std::time::Duration;
+
+    /// What became of a job on another thread when we stopped waiting for it.
+    #[derive(Debug, PartialEq)]
+    pub enum Outcome<T> {
+        Finished(T),
+        StillRunning,
+    }
+
+    /// A job on a thread of its own, which may never finish.
+    pub struct Job<T> {
+        done: mpsc::Receiver<T>,
+        thread: Option<JoinHandle<()>>,
+    }
+
+    impl<T: Send + 'static> Job<T> {
+        pub fn start(job: impl FnOnce() -> T + Send + 'static) -> Self {
+            let (done_tx, done) = mpsc::channel();
+            let thread = thread::spawn(move || {
+                let _ = done_tx.send(job());
+            });
+            Job {
+                done,
+                thread: Some(thread),
+            }
+        }
+
+        /// Waits at most `limit`. Only the time running out means "still
+        /// running". A job that panicked passes its panic on to us instead: a
+        /// panic is not a hang.
+        pub fn wait(&mut self, limit: Duration) -> Outcome<T> {
+            match self.done.recv_timeout(limit) {
+                Ok(output) => Outcome::Finished(output),
+                Err(RecvTimeoutError::Timeout) => Outcome::StillRunning,
+                Err(RecvTimeoutError::Disconnected) => {
+                    let thread =
+                        self.thread.take().expect("waited after a panic");
+                    let panic =
+                        thread.join().expect_err("it ended without a result");
+                    panic::resume_unwind(panic)
+                }
+            }
+        }
     }
 }
