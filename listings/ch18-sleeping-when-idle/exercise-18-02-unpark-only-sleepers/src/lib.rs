@@ -134,8 +134,9 @@ fn preemption_point() {
 mod tests {
     use super::*;
     use std::future::poll_fn;
+    use std::panic;
     use std::sync::atomic::AtomicU64;
-    use std::sync::mpsc;
+    use std::sync::mpsc::{self, RecvTimeoutError};
     use std::task::Poll;
     use std::time::{Duration, Instant};
 
@@ -207,15 +208,24 @@ mod tests {
     }
 
     /// Runs `job` on a thread of its own, and fails if it has not
-    /// finished within five seconds.
+    /// finished within five seconds. A panic on that thread is passed on
+    /// as it is.
     fn within_five_seconds<T: Send + 'static>(
         job: impl FnOnce() -> T + Send + 'static,
     ) -> T {
         let (done, finished) = mpsc::channel();
-        thread::spawn(move || done.send(job()).unwrap());
-        finished
-            .recv_timeout(Duration::from_secs(5))
-            .expect("the executor did not finish within five seconds")
+        let thread = thread::spawn(move || {
+            let _ = done.send(job());
+        });
+        match finished.recv_timeout(Duration::from_secs(5)) {
+            Ok(output) => output,
+            Err(RecvTimeoutError::Disconnected) => {
+                panic::resume_unwind(thread.join().unwrap_err())
+            }
+            Err(RecvTimeoutError::Timeout) => {
+                panic!("the executor did not finish within five seconds")
+            }
+        }
     }
 
     /// Lets the other tasks run: the first poll wakes its own

@@ -130,7 +130,9 @@ fn preemption_point() {
 mod tests {
     use super::*;
     use std::future::poll_fn;
+    use std::panic;
     use std::sync::atomic::{AtomicU64, Ordering::SeqCst};
+    use std::sync::mpsc;
     use std::task::Poll;
     use std::thread;
     use std::time::{Duration, Instant};
@@ -173,17 +175,28 @@ mod tests {
     // ANCHOR_END: doorbell
 
     // ANCHOR: ping_pong
+    /// Where the executor got stuck: the first ring it left unanswered,
+    /// and what it takes to see whether one more wake-up frees it.
+    struct Stuck {
+        round: u64,
+        waker: Waker,
+        answered: Arc<AtomicU64>,
+    }
+
     /// Rings the bell of a task `rounds` times, each time waiting
-    /// until the task has answered. Returns the first round whose ring
-    /// went unanswered for `patience`.
-    fn ping_pong(rounds: u64, patience: Duration) -> Result<(), u64> {
+    /// until the task has answered. Returns where the executor got stuck,
+    /// if a ring went unanswered for `patience`.
+    fn ping_pong(rounds: u64, patience: Duration) -> Result<(), Stuck> {
         let bell = Arc::new(Doorbell::default());
         let answered = Arc::new(AtomicU64::new(0));
         let (task_bell, task_answered) =
             (Arc::clone(&bell), Arc::clone(&answered));
+        let (waker_tx, waker_rx) = mpsc::channel();
         let executor_thread = thread::spawn(move || {
             let mut executor = Executor::new();
             executor.spawn(async move {
+                let waker = poll_fn(|cx| Poll::Ready(cx.waker().clone())).await;
+                waker_tx.send(waker).unwrap();
                 for _ in 0..rounds {
                     task_bell.rung().await;
                     task_answered.fetch_add(1, SeqCst);
@@ -191,18 +204,32 @@ mod tests {
             });
             executor.run();
         });
-        for round in 0..rounds {
+        let waker = waker_rx.recv().expect("the task never started");
+        'rounds: for round in 0..rounds {
             bell.ring();
             // Spin rather than block: the next ring should come the
             // moment the task answers.
             let deadline = Instant::now() + patience;
             while answered.load(SeqCst) == round {
+                if executor_thread.is_finished() {
+                    break 'rounds; // done, or a panic: see below
+                }
                 if Instant::now() > deadline {
-                    return Err(round); // the executor thread sleeps on, forever
+                    // The executor thread sleeps on, maybe forever.
+                    return Err(Stuck {
+                        round,
+                        waker,
+                        answered,
+                    });
                 }
             }
         }
-        executor_thread.join().unwrap();
+        // A panic on the executor's thread is not the hang this test
+        // looks for: pass it on as it is.
+        if let Err(panic) = executor_thread.join() {
+            panic::resume_unwind(panic);
+        }
+        assert_eq!(answered.load(SeqCst), rounds, "`run` returned early");
         Ok(())
     }
     // ANCHOR_END: ping_pong
@@ -210,8 +237,17 @@ mod tests {
     // ANCHOR: test
     #[test]
     fn the_naive_executor_gets_stuck() {
-        let outcome = ping_pong(1_000, Duration::from_millis(500));
-        assert!(outcome.is_err(), "the race did not show up in 1 000 rounds");
+        let Err(stuck) = ping_pong(1_000, Duration::from_millis(500)) else {
+            panic!("the race did not show up in 1 000 rounds");
+        };
+        // The lost wake-up is all that was wrong: one more, and the
+        // task answers the ring it had missed.
+        stuck.waker.wake();
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while stuck.answered.load(SeqCst) == stuck.round {
+            assert!(Instant::now() < deadline, "one more wake-up did not help");
+            thread::yield_now();
+        }
     }
     // ANCHOR_END: test
 }

@@ -301,8 +301,9 @@ mod tests {
     use super::*;
     use std::cell::Cell;
     use std::future::poll_fn;
+    use std::panic;
     use std::sync::atomic::{AtomicU64, Ordering::SeqCst};
-    use std::sync::mpsc;
+    use std::sync::mpsc::{self, RecvTimeoutError};
 
     thread_local! {
         /// How many times, on this thread, a wake-up arrived while the
@@ -311,16 +312,23 @@ mod tests {
     }
 
     /// Runs `job` on a thread of its own and fails if it has not
-    /// finished within five seconds.
+    /// finished within five seconds. A panic on that thread (a failed
+    /// assertion, say) is passed on as it is.
     fn within_five_seconds(job: impl FnOnce() + Send + 'static) {
         let (done, finished) = mpsc::channel();
-        thread::spawn(move || {
+        let thread = thread::spawn(move || {
             job();
-            done.send(()).unwrap();
+            let _ = done.send(());
         });
-        finished
-            .recv_timeout(Duration::from_secs(5))
-            .expect("the executor did not finish within five seconds");
+        match finished.recv_timeout(Duration::from_secs(5)) {
+            Ok(()) => {}
+            Err(RecvTimeoutError::Disconnected) => {
+                panic::resume_unwind(thread.join().unwrap_err())
+            }
+            Err(RecvTimeoutError::Timeout) => {
+                panic!("the executor did not finish within five seconds")
+            }
+        }
     }
 
     /// A signal from another thread: `ring` sets it and wakes the task
@@ -379,18 +387,27 @@ mod tests {
             executor.run();
             WAKE_UPS_IN_THE_GAP.get()
         });
-        for round in 0..rounds {
+        'rounds: for round in 0..rounds {
             bell.ring();
             // Spin rather than block: the next ring should come the
             // moment the task answers.
             let deadline = Instant::now() + patience;
             while answered.load(SeqCst) == round {
+                if executor_thread.is_finished() {
+                    break 'rounds; // done, or a panic: see below
+                }
                 if Instant::now() > deadline {
                     return Err(round); // the executor thread sleeps on, forever
                 }
             }
         }
-        Ok(executor_thread.join().unwrap())
+        // A panic on the executor's thread is a bug, but not the one this
+        // test looks for: pass it on as it is.
+        let in_the_gap = executor_thread
+            .join()
+            .unwrap_or_else(|panic| panic::resume_unwind(panic));
+        assert_eq!(answered.load(SeqCst), rounds, "`run` returned early");
+        Ok(in_the_gap)
     }
 
     // ANCHOR: test
@@ -435,6 +452,32 @@ mod tests {
             });
             executor.run();
             assert_eq!(*result.borrow(), Some(42));
+        });
+    }
+
+    #[test]
+    fn a_task_that_parks_inside_poll_does_not_strand_the_executor() {
+        // The park token is the thread's, and a task's poll can take it
+        // (Listing 6-6): here a task wakes itself, then blocks on a channel,
+        // which parks the thread. The executor is not fooled, because it
+        // looks at its queue before it parks, and the task's id is there.
+        within_five_seconds(|| {
+            let mut executor = Executor::new();
+            executor.spawn(async {
+                let mut polled = false;
+                poll_fn(|cx| {
+                    if polled {
+                        return Poll::Ready(());
+                    }
+                    polled = true;
+                    cx.waker().wake_by_ref();
+                    let (_sender, receiver) = mpsc::channel::<()>();
+                    let _ = receiver.recv_timeout(Duration::from_millis(10));
+                    Poll::Pending
+                })
+                .await
+            });
+            executor.run();
         });
     }
 
