@@ -105,7 +105,8 @@ mod tests {
     use futures::channel::oneshot::Receiver;
     use futures::executor::block_on;
     use std::future::poll_fn;
-    use std::sync::mpsc;
+    use std::panic;
+    use std::sync::mpsc::{self, RecvTimeoutError};
     use std::thread;
     use std::time::Duration;
 
@@ -144,17 +145,24 @@ mod tests {
     }
 
     /// Runs `future` with `block_on` on a thread of its own, and reports
-    /// whether it finished within `limit`.
+    /// whether it finished within `limit`. Only the time running out counts
+    /// as a hang: a panic in `block_on` is passed on as it is.
     fn finishes_within<F>(limit: Duration, future: F) -> bool
     where
         F: Future + Send + 'static,
         F::Output: Send,
     {
         let (done_tx, done_rx) = mpsc::channel();
-        thread::spawn(move || {
+        let thread = thread::spawn(move || {
             let _ = done_tx.send(block_on(future));
         });
-        done_rx.recv_timeout(limit).is_ok()
+        match done_rx.recv_timeout(limit) {
+            Ok(_) => true,
+            Err(RecvTimeoutError::Timeout) => false,
+            Err(RecvTimeoutError::Disconnected) => {
+                panic::resume_unwind(thread.join().unwrap_err())
+            }
+        }
     }
 
     #[test]

@@ -5,7 +5,7 @@
 use std::collections::{HashMap, HashSet, VecDeque};
 use std::future::{Future, poll_fn};
 use std::pin::Pin;
-use std::sync::mpsc::{self, Receiver};
+use std::sync::mpsc::{self, Receiver, RecvTimeoutError};
 use std::sync::{Arc, Mutex};
 use std::task::{Context, Poll, Wake, Waker};
 use std::thread;
@@ -182,7 +182,8 @@ const PATIENCE: Duration = Duration::from_millis(200);
 
 fn main() {
     let (finished, waker) = start(Executor::run_losing_wake_ups);
-    if finished.recv_timeout(PATIENCE).is_err() {
+    // Only the time running out counts: a panic would say `Disconnected`.
+    if let Err(RecvTimeoutError::Timeout) = finished.recv_timeout(PATIENCE) {
         println!("run_losing_wake_ups: not finished after {PATIENCE:?}");
     }
     waker.wake();
@@ -203,9 +204,12 @@ mod tests {
     #[test]
     fn run_losing_wake_ups_gets_stuck_on_a_yield() {
         let (finished, waker) = start(Executor::run_losing_wake_ups);
-        assert!(
-            finished.recv_timeout(PATIENCE).is_err(),
-            "the broken executor was expected to hang, but it finished"
+        // A hang, not a panic: a panicking executor thread would drop its
+        // sender, and this would be `Disconnected`.
+        assert_eq!(
+            finished.recv_timeout(PATIENCE),
+            Err(RecvTimeoutError::Timeout),
+            "the broken executor was expected to hang"
         );
         // Nothing else was wrong: one more wake-up, and the task finishes.
         waker.wake();
