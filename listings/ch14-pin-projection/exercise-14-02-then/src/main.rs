@@ -87,23 +87,49 @@ fn poll_to_end<F: Future>(mut future: Pin<&mut F>, limit: u32) -> F::Output {
     panic!("not ready after {limit} polls");
 }
 
-/// Records an event when dropped.
-struct OnDrop<'a>(&'a RefCell<Vec<&'static str>>, &'static str);
+// ANCHOR: first_future
+/// The log the futures below write to.
+type Log = RefCell<Vec<&'static str>>;
 
-impl Drop for OnDrop<'_> {
-    fn drop(&mut self) {
-        self.0.borrow_mut().push(self.1);
+/// A hand-written first future: pending once, then ready with `20`. It logs
+/// when it finishes and when it is dropped. Finishing does not drop it (unlike
+/// the locals of an `async` block, which are dropped as the block returns):
+/// only its owner can, so the log shows when `Then` does.
+struct LoggedFirst<'a> {
+    log: &'a Log,
+    yielded: bool,
+}
+
+impl Future for LoggedFirst<'_> {
+    type Output = u32;
+
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<u32> {
+        if self.yielded {
+            self.log.borrow_mut().push("first future ready");
+            Poll::Ready(20)
+        } else {
+            self.yielded = true;
+            cx.waker().wake_by_ref();
+            Poll::Pending
+        }
     }
 }
 
-fn main() {
-    let log = &RefCell::new(Vec::new());
+impl Drop for LoggedFirst<'_> {
+    fn drop(&mut self) {
+        self.log.borrow_mut().push("first future dropped");
+    }
+}
+// ANCHOR_END: first_future
+
+// ANCHOR: main
+/// Runs `then(LoggedFirst, …)` to the end and returns the log and the output.
+fn run_logged() -> (Vec<&'static str>, u32) {
+    let log = &Log::default();
     let chained = then(
-        async {
-            let _guard = OnDrop(log, "first future dropped");
-            log.borrow_mut().push("first future runs");
-            YieldOnce { yielded: false }.await;
-            20
+        LoggedFirst {
+            log,
+            yielded: false,
         },
         move |n| async move {
             log.borrow_mut().push("second future runs");
@@ -112,11 +138,19 @@ fn main() {
         },
     );
     let output = poll_to_end(pin!(chained), 10);
-    for event in log.borrow().iter() {
+    log.borrow_mut().push("then returned");
+    let events = log.borrow().clone();
+    (events, output)
+}
+
+fn main() {
+    let (events, output) = run_logged();
+    for event in events {
         println!("{event}");
     }
     println!("output: {output}");
 }
+// ANCHOR_END: main
 
 #[cfg(test)]
 mod tests {
@@ -126,5 +160,20 @@ mod tests {
     fn chains_two_futures() {
         let future = then(async { 6 }, |n| async move { n * 7 });
         assert_eq!(poll_to_end(pin!(future), 10), 42);
+    }
+
+    #[test]
+    fn set_drops_the_first_future_before_the_second_runs() {
+        let (events, output) = run_logged();
+        assert_eq!(
+            events,
+            [
+                "first future ready",
+                "first future dropped",
+                "second future runs",
+                "then returned",
+            ]
+        );
+        assert_eq!(output, 21);
     }
 }
