@@ -30,6 +30,8 @@ global_asm!(
 pvh_start32:
     cli
     cld
+    /* The PVH boot protocol leaves esp undefined: set a stack before anything is pushed. */
+    mov esp, offset __boot_stack_top
     mov esi, ebx                    /* keep the start-info address for Rust */
 
     /* Zero .bss: Rust expects its zero-initialised statics to be zero. */
@@ -39,16 +41,26 @@ pvh_start32:
     xor eax, eax
     rep stosb
 
-    /* Identity-map the first GiB: one PML4 entry, one PDPT entry, a page directory of
-       2 MiB pages, except the first 2 MiB, which get 4 KiB pages so that the null page
-       and the stack guard page can stay unmapped. */
+    /* Identity-map the first GiB: one PML4 entry, one PDPT entry, a page directory. Below
+       __small_pages_end it points to page tables of 4 KiB pages (so that the null page and
+       guard pages can be left out), above it maps 2 MiB pages. */
     mov eax, offset boot_pdpt
     or eax, 3                       /* present, writable */
     mov [boot_pml4], eax
     mov eax, offset boot_pd
     or eax, 3
     mov [boot_pdpt], eax
-    mov ecx, 1
+    mov edx, offset __small_pages_end
+    shr edx, 21                     /* how many page tables: one per 2 MiB */
+    xor ecx, ecx
+5:  mov eax, ecx
+    shl eax, 12
+    add eax, offset __page_tables_4k
+    or eax, 3
+    mov [boot_pd + ecx * 8], eax
+    inc ecx
+    cmp ecx, edx
+    jne 5b
 2:  mov eax, ecx
     shl eax, 21
     or eax, 0x83                    /* present, writable, 2 MiB page */
@@ -56,20 +68,19 @@ pvh_start32:
     inc ecx
     cmp ecx, 512
     jne 2b
-    mov eax, offset boot_pt
-    or eax, 3
-    mov [boot_pd], eax
+    mov edx, offset __small_pages_end
+    shr edx, 12                     /* how many 4 KiB pages */
     mov ecx, 1                      /* entry 0 stays empty: null pointers fault */
 3:  mov eax, ecx
     shl eax, 12
     or eax, 3
-    mov [boot_pt + ecx * 8], eax
+    mov [__page_tables_4k + ecx * 8], eax
     inc ecx
-    cmp ecx, 512
+    cmp ecx, edx
     jne 3b
     mov eax, offset __stack_guard
     shr eax, 12
-    mov dword ptr [boot_pt + eax * 8], 0
+    mov dword ptr [__page_tables_4k + eax * 8], 0
 
     /* Long mode: PAE on, page tables in CR3, EFER.LME, then paging. */
     mov eax, cr4
@@ -101,7 +112,7 @@ long_mode_start:
     xor eax, eax
     mov fs, ax
     mov gs, ax
-    mov rsp, offset __boot_stack_top
+    mov rsp, offset __boot_stack_top /* the same stack, emptied */
     mov edi, esi                    /* first argument: the start-info address */
     call {rust_start}
 4:  hlt
@@ -122,7 +133,6 @@ boot_gdt_pointer:
 boot_pml4: .skip 4096
 boot_pdpt: .skip 4096
 boot_pd:   .skip 4096
-boot_pt:   .skip 4096
     "#,
     rust_start = sym rust_start,
 );

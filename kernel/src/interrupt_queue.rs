@@ -1,9 +1,10 @@
 //! A fixed-size, lock-free queue from an interrupt handler to a task: the handler pushes without
-//! allocating or blocking and wakes the task; the task takes the items as a `Stream`. When the
-//! queue is full the item is dropped, and the handler says so once, until the task catches up.
+//! allocating, blocking or printing, and wakes the task; the task takes the items as a `Stream`.
+//! When the queue is full the handler drops the item and counts it; the task reports the count
+//! once it has caught up.
 
 use conquer_once::spin::OnceCell;
-use core::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use core::sync::atomic::{AtomicUsize, Ordering};
 use core::task::{Context, Poll};
 use crossbeam_queue::ArrayQueue;
 use futures_util::task::AtomicWaker;
@@ -13,23 +14,27 @@ use x86_64::instructions::interrupts;
 /// Items from one interrupt handler, the only pusher, to one task, the only popper.
 pub struct InterruptQueue<T> {
     name: &'static str,
+    /// What an item is, in the task's report ("scancodes").
+    items_are: &'static str,
     items: OnceCell<ArrayQueue<T>>,
     waker: AtomicWaker,
-    /// Set by the first push that finds the queue full; cleared when the task has emptied it.
-    overflowing: AtomicBool,
+    /// Counted by the handler, for each item that did not fit.
     dropped: AtomicUsize,
+    /// The count the task reported last (only the task touches it).
+    reported: AtomicUsize,
 }
 // ANCHOR_END: queue
 
 impl<T> InterruptQueue<T> {
     /// An empty queue with no storage yet; `init` gives it its fixed capacity.
-    pub const fn new(name: &'static str) -> Self {
+    pub const fn new(name: &'static str, items_are: &'static str) -> Self {
         InterruptQueue {
             name,
+            items_are,
             items: OnceCell::uninit(),
             waker: AtomicWaker::new(),
-            overflowing: AtomicBool::new(false),
             dropped: AtomicUsize::new(0),
+            reported: AtomicUsize::new(0),
         }
     }
 
@@ -40,18 +45,14 @@ impl<T> InterruptQueue<T> {
 
     // ANCHOR: push
     /// Called by the interrupt handler, and only by it: a handler is never interrupted half-way
-    /// through a push, which `pop` relies on. It never allocates, never blocks and never
-    /// panics: an item that does not fit is dropped. (Printing takes the serial port's lock, but
-    /// every holder of that lock keeps interrupts off, so the handler never finds it taken.)
+    /// through a push, which `pop` relies on. It never allocates, never blocks, never prints
+    /// and never panics: an item that does not fit is dropped and counted, and the task says so.
     pub fn push(&self, item: T) {
         let Ok(items) = self.items.try_get() else {
             return; // No task listens yet; nothing to keep the item for.
         };
         if items.push(item).is_err() {
             self.dropped.fetch_add(1, Ordering::Relaxed);
-            if !self.overflowing.swap(true, Ordering::Relaxed) {
-                crate::println!("[{}] queue full: dropping input until it drains", self.name);
-            }
         }
         self.waker.wake();
     }
@@ -84,12 +85,32 @@ impl<T> InterruptQueue<T> {
                 Poll::Ready(item)
             }
             None => {
-                self.overflowing.store(false, Ordering::Relaxed); // caught up
+                self.report_drops(); // caught up
                 Poll::Pending
             }
         }
     }
     // ANCHOR_END: poll_pop
+
+    // ANCHOR: report_drops
+    /// Called by the task when it has emptied the queue: says how many items were dropped so
+    /// far, if that changed since it last said so. One line per overflow, however many items.
+    fn report_drops(&self) {
+        let dropped = self.dropped();
+        if self.reported.swap(dropped, Ordering::Relaxed) != dropped {
+            crate::println!(
+                "\n[{}] the queue was full: {dropped} {} dropped so far",
+                self.name,
+                self.items_are
+            );
+        }
+    }
+    // ANCHOR_END: report_drops
+
+    /// The name the queue's reports start with ("keyboard").
+    pub fn name(&self) -> &'static str {
+        self.name
+    }
 
     /// Items dropped so far because the queue was full.
     pub fn dropped(&self) -> usize {

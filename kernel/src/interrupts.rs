@@ -1,14 +1,14 @@
 //! Interrupts: the descriptor table, the entry stubs (naked functions, so this builds on stable
 //! Rust), the CPU exceptions the kernel reports, and the two 8259 PICs that deliver the timer,
-//! keyboard and serial interrupts.
+//! keyboard and serial interrupts. No handler takes a lock or prints: handlers count and wake,
+//! and fatal ones report through the serial port's lock-free path.
 
-use crate::{gdt, keyboard, memory, println, qemu, serial, threads, timer};
+use crate::{gdt, keyboard, qemu, serial, threads, timer};
 use core::arch::naked_asm;
 use core::sync::atomic::{AtomicU64, Ordering};
 use pic8259::ChainedPics;
-use spin::{LazyLock, Mutex};
+use spin::LazyLock;
 use x86_64::VirtAddr;
-use x86_64::instructions::interrupts;
 use x86_64::registers::control::Cr2;
 use x86_64::structures::idt::InterruptDescriptorTable;
 
@@ -34,9 +34,12 @@ impl Irq {
 /// The software interrupt a thread raises to give up the CPU (`threads::yield_now`).
 pub const YIELD_VECTOR: u8 = 0x81;
 
-static PICS: Mutex<ChainedPics> =
+/// The two PICs. A `ChainedPics` holds only their port numbers and vector offsets, so each user
+/// makes its own rather than sharing one behind a lock that handlers would have to take.
+fn pics() -> ChainedPics {
     // SAFETY: the offsets do not overlap the CPU exceptions (0..32).
-    Mutex::new(unsafe { ChainedPics::new(PIC_1_OFFSET, PIC_2_OFFSET) });
+    unsafe { ChainedPics::new(PIC_1_OFFSET, PIC_2_OFFSET) }
+}
 
 /// What the CPU pushed on the stack before it entered a handler.
 #[derive(Debug)]
@@ -133,7 +136,7 @@ static IDT: LazyLock<InterruptDescriptorTable> = LazyLock::new(|| {
 /// Interrupts stay disabled; `crate::init` enables them last.
 pub fn init() {
     IDT.load();
-    let mut pics = PICS.lock();
+    let mut pics = pics();
     // SAFETY: the PICs are remapped to vectors the IDT handles; no one else programs them.
     unsafe {
         pics.initialize();
@@ -148,7 +151,7 @@ pub fn init() {
 /// Tells the PIC the handler of `irq` is done, so it may deliver the next one.
 pub fn end_of_interrupt(irq: Irq) {
     // SAFETY: called once at the end of the handler of this very interrupt.
-    unsafe { PICS.lock().notify_end_of_interrupt(irq.vector()) };
+    unsafe { pics().notify_end_of_interrupt(irq.vector()) };
 }
 
 extern "C" fn keyboard_interrupt(_frame: &InterruptFrame) {
@@ -197,32 +200,32 @@ extern "C" fn general_protection(frame: &InterruptFrame, code: u64) -> ! {
 
 extern "C" fn page_fault(frame: &InterruptFrame, code: u64) -> ! {
     let address = Cr2::read_raw() as usize;
-    let what = if memory::stack_guard_page().contains(&address) {
-        " (the boot stack overflowed into its guard page)"
-    } else {
-        ""
-    };
-    panic!("page fault at address {address:#x}{what}, code {code:#x}, {frame:#x?}");
+    match threads::whose_guard_page(address) {
+        Some(thread) => panic!(
+            "page fault at address {address:#x}, in the guard page of {thread}'s stack, \
+             code {code:#x}, {frame:#x?}"
+        ),
+        None => panic!("page fault at address {address:#x}, code {code:#x}, {frame:#x?}"),
+    }
 }
 
 // ANCHOR: double_fault
-/// A test that provokes a double fault sets this to decide what a double fault means.
-static ON_DOUBLE_FAULT: spin::Once<fn(faulting_address: usize) -> !> = spin::Once::new();
-
-/// Replaces "report and fail" as the reaction to a double fault (for the stack-overflow test).
-pub fn on_double_fault(handler: fn(faulting_address: usize) -> !) {
-    ON_DOUBLE_FAULT.call_once(|| handler);
-}
-
-/// Runs on its own stack (see `gdt`), so it works even when the fault was a full stack.
+/// Runs on its own stack (see `gdt`), so it works even when the fault was a full stack. It
+/// reports without the serial port's lock, which the faulting code may hold: a stack can
+/// overflow in the middle of a `println!`.
 extern "C" fn double_fault(frame: &InterruptFrame, _code: u64) -> ! {
-    interrupts::disable();
     // A page fault that could not be delivered left its address in CR2.
     let address = Cr2::read_raw() as usize;
-    if let Some(handler) = ON_DOUBLE_FAULT.get() {
-        handler(address);
+    if let Some(thread) = threads::whose_guard_page(address) {
+        serial::print_unlocked(format_args!(
+            "\n[stack overflow] {thread} ran into the guard page below its stack \
+             (address {address:#x})\n"
+        ));
+        qemu::exit(qemu::ExitCode::StackOverflow)
     }
-    println!("[double fault] last faulting address {address:#x}, {frame:#x?}");
+    serial::print_unlocked(format_args!(
+        "\n[double fault] last faulting address {address:#x}, {frame:#x?}\n"
+    ));
     qemu::exit(qemu::ExitCode::Failure)
 }
 // ANCHOR_END: double_fault

@@ -12,7 +12,7 @@ use pc_keyboard::{DecodedKey, HandleControl, PS2Keyboard, ScancodeSet1, layouts}
 use x86_64::instructions::port::Port;
 
 // ANCHOR: interrupt
-static SCANCODES: InterruptQueue<u8> = InterruptQueue::new("keyboard");
+static SCANCODES: InterruptQueue<u8> = InterruptQueue::new("keyboard", "scancodes");
 
 /// Called by the keyboard interrupt: one scancode is waiting in the controller's data port.
 pub fn on_interrupt() {
@@ -22,9 +22,9 @@ pub fn on_interrupt() {
 }
 // ANCHOR_END: interrupt
 
-static SERIAL_BYTES: InterruptQueue<u8> = InterruptQueue::new("serial");
+static SERIAL_BYTES: InterruptQueue<u8> = InterruptQueue::new("serial", "bytes");
 
-/// Called by the serial interrupt for each byte typed on the serial console.
+/// Called by the serial interrupt for each byte typed on the serial console (or pasted into it).
 pub fn push_serial_byte(byte: u8) {
     SERIAL_BYTES.push(byte);
 }
@@ -106,13 +106,29 @@ fn keys(scancodes: ScancodeStream) -> impl Stream<Item = Key> + Unpin {
 // ANCHOR_END: keys
 
 // ANCHOR: echo
+/// Which queue, if any, the echo task leaves undrained until it has overflowed (the host-side
+/// tests use this to check that a full queue drops input without harm).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Stall {
+    Nothing,
+    Keyboard,
+    Serial,
+}
+
 /// Echoes every key typed until Esc (or Ctrl-D on the serial console), then ends the QEMU run.
-/// With `stall_until_overflow`, it first waits until the keyboard queue has overflowed
-/// (the host-side test uses this to check that a full queue drops keys without harm).
-pub async fn echo_keys(scancodes: ScancodeStream, stall_until_overflow: bool) {
+pub async fn echo_keys(scancodes: ScancodeStream, stall: Stall) {
     SERIAL_BYTES.init(QUEUE_CAPACITY);
-    if stall_until_overflow {
-        future::poll_fn(|cx| SCANCODES.poll_overflowed(cx)).await;
+    let stalled = match stall {
+        Stall::Nothing => None,
+        Stall::Keyboard => Some(&SCANCODES),
+        Stall::Serial => Some(&SERIAL_BYTES),
+    };
+    if let Some(queue) = stalled {
+        println!(
+            "[{}] stalled: not reading input until the queue overflows",
+            queue.name()
+        );
+        future::poll_fn(|cx| queue.poll_overflowed(cx)).await;
     }
     println!("[keyboard] ready: type, and the kernel echoes each key (Esc or Ctrl-D quits)");
     let mut keys = keys(scancodes);
@@ -124,8 +140,9 @@ pub async fn echo_keys(scancodes: ScancodeStream, stall_until_overflow: bool) {
         }
     }
     println!(
-        "\n[keyboard] {} scancodes dropped; bye",
-        SCANCODES.dropped()
+        "\n[keyboard] bye: {} scancodes and {} serial bytes dropped",
+        SCANCODES.dropped(),
+        SERIAL_BYTES.dropped()
     );
     qemu::exit(qemu::ExitCode::Success);
 }

@@ -35,10 +35,10 @@ pub fn init(timer_hz: u32) {
 }
 // ANCHOR_END: init
 
-/// Prints the panic over serial and ends the QEMU run as a failure.
+/// Prints the panic over serial, without the port's lock (the panic may have struck while it
+/// was held), and ends the QEMU run as a failure.
 #[panic_handler]
 fn panic(info: &core::panic::PanicInfo) -> ! {
-    x86_64::instructions::interrupts::disable();
-    serial::print_panic(format_args!("[panic] {info}\n"));
+    serial::print_unlocked(format_args!("\n[panic] {info}\n"));
     qemu::exit(qemu::ExitCode::Failure)
 }

@@ -1,11 +1,12 @@
 //! The interactive kernel (`cargo xtask kernel run`): it boots, measures threads against tasks,
-//! then echoes the keys typed until Esc. `-append keyboard-stall` (used by the host-side test)
-//! makes the keyboard queue small and leaves it undrained until it has overflowed.
+//! then echoes the keys typed until Esc. `-append keyboard-stall` (used by a host-side test)
+//! makes the keyboard queue small and leaves it undrained until it has overflowed;
+//! `-append serial-stall` leaves the serial console's queue undrained until it has overflowed.
 #![no_std]
 #![no_main]
 
 use kernel::boot::BootInfo;
-use kernel::keyboard::{self, ScancodeStream};
+use kernel::keyboard::{self, ScancodeStream, Stall};
 use kernel::task::executor::Executor;
 use kernel::task::sleep;
 use kernel::{allocator, measure, println, timer};
@@ -34,12 +35,18 @@ fn main(boot_info: &'static BootInfo) -> ! {
         figures.thread_switch_cycles, figures.task_switch_cycles
     );
 
-    let stall = boot_info.has_flag("keyboard-stall");
-    let capacity = if stall { 16 } else { keyboard::QUEUE_CAPACITY };
+    let stall = if boot_info.has_flag("keyboard-stall") {
+        Stall::Keyboard
+    } else if boot_info.has_flag("serial-stall") {
+        Stall::Serial
+    } else {
+        Stall::Nothing
+    };
+    let capacity = match stall {
+        Stall::Keyboard => 16,
+        _ => keyboard::QUEUE_CAPACITY,
+    };
     let scancodes = ScancodeStream::new(capacity);
-    if stall {
-        println!("[keyboard] stalled: not reading keys until the queue overflows");
-    }
     let mut executor = Executor::new(64);
     executor.spawn(sleep::drive());
     executor.spawn(keyboard::echo_keys(scancodes, stall));

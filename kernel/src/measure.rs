@@ -46,12 +46,15 @@ async fn waiting_task() {
 }
 // ANCHOR_END: waiting_task
 
-/// Heap bytes per thread, and the most stack any of them touched while it waited.
+/// Heap bytes per thread (its stack and guard page, its closure, its record in the scheduler),
+/// and the most stack any of them touched while it waited.
 fn thread_memory(count: usize) -> (usize, usize) {
     GO.store(false, Ordering::Release);
     DONE.store(0, Ordering::Relaxed);
+    // The measurement's own list of handles is allocated before the heap is read.
+    let mut handles = Vec::with_capacity(count);
     let before = allocator::used();
-    let handles: Vec<_> = (0..count).map(|_| threads::spawn(waiting_thread)).collect();
+    handles.extend((0..count).map(|_| threads::spawn("waiting", waiting_thread)));
     let per_thread = (allocator::used() - before) / count;
     // Round robin gives every thread a turn before this one runs again: each starts, finds no
     // signal yet, and waits (so that its stack shows what waiting costs).
@@ -81,7 +84,7 @@ fn task_memory(count: usize) -> usize {
 
 /// Cycles per switch while the boot thread and one other thread hand the CPU back and forth.
 fn thread_switch_cycles(rounds: usize) -> (u64, u64) {
-    let partner = threads::spawn(move || {
+    let partner = threads::spawn("partner", move || {
         for _ in 0..rounds {
             threads::yield_now();
         }
@@ -98,7 +101,9 @@ fn thread_switch_cycles(rounds: usize) -> (u64, u64) {
     (switches, cycles / switches.max(1))
 }
 
-/// Cycles per switch while two tasks hand the executor back and forth.
+/// Cycles per switch while two tasks hand the executor back and forth. Each round of the
+/// executor polls both tasks once, so a switch includes half a round's own work: looking for
+/// spawned tasks, and deciding whether to halt.
 fn task_switch_cycles(rounds: usize) -> u64 {
     let mut executor = Executor::new(2);
     for _ in 0..2 {

@@ -4,13 +4,15 @@
 use x86_64::instructions::port::Port;
 
 // ANCHOR: exit
-/// The two verdicts. QEMU exits with status 33 for `Success` and 35 for `Failure`
-/// (0 and 1 would be ambiguous with QEMU's own exit codes).
+/// The verdicts. QEMU exits with status 33 for `Success`, 35 for `Failure` (a panic or a fault)
+/// and 37 for `StackOverflow`, a stack that ran into its guard page (0 and 1 would be
+/// ambiguous with QEMU's own exit codes).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 #[repr(u8)]
 pub enum ExitCode {
     Success = 0x10,
     Failure = 0x11,
+    StackOverflow = 0x12,
 }
 
 /// Ends the QEMU run (needs `-device isa-debug-exit,iobase=0xf4,iosize=0x04`).

@@ -1,6 +1,7 @@
 //! Preemptive threads: a switch keeps every register and every stack intact, the timer shares the
 //! CPU round robin, async tasks keep running beside threads that never yield, a thread can wake a
-//! task and hand new tasks to the executor, and a joined thread's stack goes back to the heap.
+//! task and hand new tasks to the executor, a thread's interrupt flag survives a switch, and a
+//! joined thread's stack (with its guard page) goes back to the heap.
 #![no_std]
 #![no_main]
 
@@ -14,6 +15,7 @@ use futures_util::task::AtomicWaker;
 use kernel::task::executor::Executor;
 use kernel::task::sleep;
 use kernel::{allocator, threads, timer};
+use x86_64::instructions::interrupts;
 
 kernel::test_kernel!(
     timer_hz: 1000,
@@ -24,6 +26,7 @@ kernel::test_kernel!(
         tasks_run_beside_busy_threads,
         a_thread_wakes_a_task,
         a_thread_spawns_tasks,
+        interrupt_flag_survives_a_switch,
         join_frees_the_stack,
     ]
 );
@@ -81,7 +84,7 @@ fn registers_survive_preemption() {
     let switches = threads::switches();
     let handles: Vec<_> = (1..=3u64)
         .map(|thread| {
-            threads::spawn(move || {
+            threads::spawn("registers", move || {
                 let expected =
                     core::array::from_fn(|reg| (thread << 32) | ((reg as u64 + 1) * 0x1111));
                 for _ in 0..5 {
@@ -141,7 +144,7 @@ fn stacks_survive_preemption() {
     let handles: Vec<_> = (1..=4u64)
         .map(|thread| {
             // Deep frames in a debug build: more than the default 16 KiB.
-            threads::spawn_with_stack(64 * 1024, move || {
+            threads::spawn_with_stack("frames", 64 * 1024, move || {
                 if !nested_frames_hold(thread, 24) {
                     BROKEN.fetch_add(1, Ordering::Relaxed);
                 }
@@ -173,7 +176,9 @@ fn busy(counter: usize) {
 fn timer_shares_the_cpu_round_robin() {
     STOP.store(false, Ordering::Relaxed);
     COUNTS.iter().for_each(|c| c.store(0, Ordering::Relaxed));
-    let handles: Vec<_> = (0..3).map(|i| threads::spawn(move || busy(i))).collect();
+    let handles: Vec<_> = (0..3)
+        .map(|i| threads::spawn("busy", move || busy(i)))
+        .collect();
     let until = timer::ticks() + 60;
     while timer::ticks() < until {
         x86_64::instructions::hlt(); // the boot thread idles; the timer takes the CPU from it
@@ -193,7 +198,9 @@ fn timer_shares_the_cpu_round_robin() {
 // ANCHOR: beside
 fn tasks_run_beside_busy_threads() {
     STOP.store(false, Ordering::Relaxed);
-    let handles: Vec<_> = (0..2).map(|i| threads::spawn(move || busy(i))).collect();
+    let handles: Vec<_> = (0..2)
+        .map(|i| threads::spawn("busy", move || busy(i)))
+        .collect();
     static WOKEN: AtomicUsize = AtomicUsize::new(0);
     WOKEN.store(0, Ordering::Relaxed);
     let mut executor = Executor::new(101);
@@ -230,7 +237,7 @@ fn a_thread_wakes_a_task() {
         .await;
         assert_eq!(result, (1..=1000).sum::<u64>());
     });
-    let worker = threads::spawn(|| {
+    let worker = threads::spawn("summer", || {
         let sum = (1..=1000u64).map(black_box).sum();
         RESULT.store(sum, Ordering::Release);
         WAKER.wake();
@@ -245,7 +252,7 @@ fn a_thread_spawns_tasks() {
     RAN.store(0, Ordering::Relaxed);
     let mut executor = Executor::new(TASKS);
     let spawner = executor.spawner();
-    let worker = threads::spawn(move || {
+    let worker = threads::spawn("spawner", move || {
         for _ in 0..TASKS {
             spawner.spawn(async {
                 RAN.fetch_add(1, Ordering::Relaxed);
@@ -257,9 +264,43 @@ fn a_thread_spawns_tasks() {
     worker.join();
 }
 
+// ANCHOR: interrupt_flag
+/// A thread turns interrupts off and yields; the boot thread runs meanwhile, with interrupts on;
+/// when the thread resumes, its interrupts must still be off. The flag is part of the frame the
+/// CPU pushed on the thread's stack, and `iretq` restores it.
+fn interrupt_flag_survives_a_switch() {
+    static OFF_AFTER_SWITCH: AtomicBool = AtomicBool::new(false);
+    static SWITCHED: AtomicBool = AtomicBool::new(false);
+    static ON_MEANWHILE: AtomicBool = AtomicBool::new(false);
+    let quiet = threads::spawn("interrupts-off", || {
+        interrupts::disable();
+        let switches = threads::switches();
+        threads::yield_now(); // to the boot thread, which yields back
+        OFF_AFTER_SWITCH.store(!interrupts::are_enabled(), Ordering::Relaxed);
+        SWITCHED.store(threads::switches() >= switches + 2, Ordering::Relaxed);
+        interrupts::enable();
+    });
+    threads::yield_now(); // the thread starts, turns interrupts off and yields back here
+    ON_MEANWHILE.store(interrupts::are_enabled(), Ordering::Relaxed);
+    quiet.join();
+    assert!(
+        SWITCHED.load(Ordering::Relaxed),
+        "the thread was not switched out"
+    );
+    assert!(
+        ON_MEANWHILE.load(Ordering::Relaxed),
+        "the boot thread resumed with interrupts off"
+    );
+    assert!(
+        OFF_AFTER_SWITCH.load(Ordering::Relaxed),
+        "the thread resumed with interrupts on"
+    );
+}
+// ANCHOR_END: interrupt_flag
+
 fn join_frees_the_stack() {
     let before = allocator::used();
-    let handle = threads::spawn(|| {
+    let handle = threads::spawn("short-lived", || {
         black_box([1u8; 4096]);
     });
     assert!(allocator::used() >= before + threads::DEFAULT_STACK_SIZE);

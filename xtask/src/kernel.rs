@@ -1,6 +1,7 @@
 //! `cargo xtask kernel run | test | bench`: the companion kernel in `kernel/` (a workspace of its
 //! own, with its own `target/`), built for `x86_64-unknown-none` and booted in QEMU.
 
+mod faults;
 mod keys;
 mod qemu;
 
@@ -19,8 +20,8 @@ cargo xtask kernel <job>
   run [--release]                boot the kernel in QEMU; it echoes what you type in this terminal
                                  (Ctrl-D ends it, Ctrl-C stops QEMU)
   test [--release] [--repeat N]  every kernel test in QEMU, plus the host-side keyboard tests
-  bench                          measure the kernel (release and debug) and rewrite
-                                 src/generated/kernel-*.md
+  bench                          measure the kernel (release and debug), flood its serial
+                                 console, and rewrite src/generated/kernel-*.md
 ";
 
 /// `cargo xtask kernel …`.
@@ -51,19 +52,25 @@ pub fn main(root: &Path, args: &[String]) -> Result<()> {
     }
 }
 
-/// The last step of `cargo xtask test`: the kernel's lints, every kernel test once, and the
-/// tables of `bench` present (the chapters include them).
+/// The last step of `cargo xtask test`: the kernel's lints, every kernel test once in a debug
+/// build and once in a release build (what `bench` measures), and the files of `bench` present
+/// (the chapters include them).
 pub fn test(root: &Path) -> Result<()> {
     for table in GENERATED {
         if !root.join("src/generated").join(table).exists() {
             bail!("src/generated/{table} is missing: run `cargo xtask kernel bench` and commit it");
         }
     }
-    suite(root, false, 1)
+    suite(root, false, 1)?;
+    suite(root, true, 1)
 }
 
-/// The tables `bench` writes into `src/generated/`.
-const GENERATED: [&str; 2] = ["kernel-threads-vs-tasks.md", "kernel-boot-times.md"];
+/// The files `bench` writes into `src/generated/`.
+const GENERATED: [&str; 3] = [
+    "kernel-threads-vs-tasks.md",
+    "kernel-boot-times.md",
+    "kernel-serial-flood.md",
+];
 
 fn kernel_dir(root: &Path) -> PathBuf {
     root.join("kernel")
@@ -201,6 +208,7 @@ fn run(root: &Path, release: bool) -> Result<()> {
 fn suite(root: &Path, release: bool, repeat: usize) -> Result<()> {
     let binaries = build(root, release)?;
     lint(root)?;
+    let faults = faults::expected(&kernel_dir(root))?;
     let logs = logs(root);
     let started = Instant::now();
     let mut slowest = Duration::ZERO;
@@ -210,7 +218,15 @@ fn suite(root: &Path, release: bool, repeat: usize) -> Result<()> {
             eprintln!("round {round} of {repeat}");
         }
         for (name, kernel) in &binaries.tests {
-            let finished = boot_once(&format!("kernel test `{name}`"), kernel, &logs)?;
+            if let Some(fault) = faults.get(name) {
+                let elapsed = faults::check(fault, kernel_boot(name, kernel), &logs)?;
+                eprintln!(
+                    "kernel test {name}: ok, ended in the expected fault ({:.2} s)",
+                    elapsed.as_secs_f64()
+                );
+                continue;
+            }
+            let finished = kernel_boot(name, kernel).start(&logs)?.expect_success()?;
             let passed = finished
                 .output
                 .lines()
@@ -220,6 +236,14 @@ fn suite(root: &Path, release: bool, repeat: usize) -> Result<()> {
             eprintln!(
                 "kernel test {name}: ok, {passed} check{plural} ({:.2} s)",
                 finished.elapsed.as_secs_f64()
+            );
+        }
+        if let Some(name) = faults
+            .keys()
+            .find(|f| !binaries.tests.iter().any(|t| &t.0 == *f))
+        {
+            bail!(
+                "kernel/Cargo.toml expects a fault of the test kernel `{name}`, which cargo did not build"
             );
         }
         for (name, test) in [
@@ -234,6 +258,16 @@ fn suite(root: &Path, release: bool, repeat: usize) -> Result<()> {
                 test_started.elapsed().as_secs_f64()
             );
         }
+        let test_started = Instant::now();
+        let flood = keys::serial_flood(&binaries.kernel, &logs)?;
+        eprintln!(
+            "kernel keyboard test serial flood: ok, {} bytes pasted, {} echoed, {} dropped \
+             ({:.2} s)",
+            keys::PASTED,
+            flood.echoed,
+            flood.dropped,
+            test_started.elapsed().as_secs_f64()
+        );
         slowest = slowest.max(round_started.elapsed());
     }
     eprintln!(
@@ -244,18 +278,20 @@ fn suite(root: &Path, release: bool, repeat: usize) -> Result<()> {
     Ok(())
 }
 
-/// Boots `kernel` with the command line `kernel-test` and returns its output and how long QEMU
-/// ran, failing unless it succeeded within a minute.
-fn boot_once(name: &str, kernel: &Path, logs: &Path) -> Result<qemu::Finished> {
+/// A test kernel `name`, booted with the command line `kernel-test` and a minute to finish.
+fn kernel_boot<'a>(name: &str, kernel: &'a Path) -> Boot<'a> {
     Boot {
-        name: name.to_string(),
+        name: format!("kernel test `{name}`"),
         kernel,
         append: "kernel-test",
         monitor: false,
         timeout: Duration::from_secs(60),
     }
-    .start(logs)?
-    .expect_success()
+}
+
+/// Boots `kernel` and returns its output and how long QEMU ran, failing unless it succeeded.
+fn boot_once(name: &str, kernel: &Path, logs: &Path) -> Result<qemu::Finished> {
+    kernel_boot(name, kernel).start(logs)?.expect_success()
 }
 
 /// `cargo xtask kernel bench`: the kernel's own measurements (a release build) and the time from
@@ -263,7 +299,7 @@ fn boot_once(name: &str, kernel: &Path, logs: &Path) -> Result<qemu::Finished> {
 pub fn bench(root: &Path) -> Result<()> {
     let logs = logs(root);
     let release = build(root, true)?;
-    let measured = boot_once("the measuring kernel", &release.measure, &logs)?;
+    let measured = boot_once("measure", &release.measure, &logs)?;
     let table: String = measured
         .output
         .lines()
@@ -291,9 +327,7 @@ pub fn bench(root: &Path) -> Result<()> {
         ("debug", boot_kernel(&debug)?),
     ] {
         let mut times: Vec<f64> = (0..7)
-            .map(|_| {
-                boot_once("kernel test `boot`", &kernel, &logs).map(|f| f.elapsed.as_secs_f64())
-            })
+            .map(|_| boot_once("boot", &kernel, &logs).map(|f| f.elapsed.as_secs_f64()))
             .collect::<Result<_>>()?;
         times.sort_by(f64::total_cmp);
         let size = std::fs::metadata(&kernel)?.len();
@@ -305,6 +339,7 @@ pub fn bench(root: &Path) -> Result<()> {
             times[times.len() - 1] * 1000.0
         ));
     }
+    let flood = keys::serial_flood(&release.kernel, &logs)?;
     let provenance = provenance()?;
     let generated = root.join("src/generated");
     std::fs::create_dir_all(&generated)?;
@@ -320,6 +355,10 @@ pub fn bench(root: &Path) -> Result<()> {
         Ok(())
     };
     write(GENERATED[0], &table)?;
+    write(
+        GENERATED[2],
+        &format!("```text\n{}```\n", keys::flood_transcript(&flood.output)),
+    )?;
     write(
         GENERATED[1],
         &format!(

@@ -1,6 +1,7 @@
-//! Preemptive kernel threads. Each thread has a stack of its own; the timer interrupt saves all
-//! of the running thread's registers on its stack and resumes the next thread in turn (round
-//! robin). The boot thread, which runs the async executor, is thread 0.
+//! Preemptive kernel threads. Each thread has a name and a stack of its own, with a guard page
+//! below it; the timer interrupt saves all of the running thread's registers on its stack and
+//! resumes the next thread in turn (round robin). The boot thread, which runs the async executor,
+//! is thread 0, named `boot`.
 
 mod stack;
 mod switch;
@@ -10,7 +11,10 @@ pub use switch::{SavedRegisters, timer_entry, yield_entry};
 use crate::interrupts::YIELD_VECTOR;
 use alloc::boxed::Box;
 use alloc::vec::Vec;
-use core::sync::atomic::{AtomicU64, Ordering};
+use core::fmt;
+use core::ops::Range;
+use core::ptr;
+use core::sync::atomic::{AtomicPtr, AtomicU64, Ordering};
 use spin::Mutex;
 use stack::Stack;
 use x86_64::instructions::interrupts;
@@ -23,15 +27,36 @@ pub const DEFAULT_STACK_SIZE: usize = 16 * 1024;
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct ThreadId(u64);
 
+/// A thread as reports name it: "thread 2 `deep-recursion`".
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Named {
+    pub id: ThreadId,
+    pub name: &'static str,
+}
+
+impl fmt::Display for Named {
+    fn fmt(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        write!(f, "thread {} `{}`", self.id.0, self.name)
+    }
+}
+
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum State {
     Ready,
     Finished,
 }
 
+/// What the fault handlers may read about the running thread, without a lock.
+struct Identity {
+    named: Named,
+    /// The unmapped page below its stack.
+    guard_page: Range<usize>,
+}
+
 // ANCHOR: thread
 struct Thread {
-    id: ThreadId,
+    /// Boxed, so that it stays put while `RUNNING` points to it.
+    identity: Box<Identity>,
     /// Where its registers are saved while it does not run (see `SavedRegisters`).
     saved: usize,
     /// `None` for the boot thread, whose stack `linker.ld` reserves.
@@ -46,6 +71,11 @@ struct Scheduler {
 
 /// Locked only with interrupts off, by threads and by the timer interrupt.
 static SCHEDULER: Mutex<Option<Scheduler>> = Mutex::new(None);
+
+/// The running thread's identity, set at every switch: the double-fault handler reads it to
+/// name a thread that overflowed its stack, without the scheduler's lock (which the thread may
+/// hold). A thread's record is freed only after it has finished, and so never while it runs.
+static RUNNING: AtomicPtr<Identity> = AtomicPtr::new(ptr::null_mut());
 // ANCHOR_END: thread
 
 static NEXT_ID: AtomicU64 = AtomicU64::new(1);
@@ -54,13 +84,21 @@ static SWITCHES: AtomicU64 = AtomicU64::new(0);
 /// Makes the running code thread 0. Until then, timer interrupts switch nothing.
 pub fn init() {
     interrupts::without_interrupts(|| {
+        let boot = Thread {
+            identity: Box::new(Identity {
+                named: Named {
+                    id: ThreadId(0),
+                    name: "boot",
+                },
+                guard_page: crate::memory::stack_guard_page(),
+            }),
+            saved: 0,
+            stack: None,
+            state: State::Ready,
+        };
+        RUNNING.store(ptr::from_ref(&*boot.identity).cast_mut(), Ordering::Release);
         *SCHEDULER.lock() = Some(Scheduler {
-            threads: alloc::vec![Thread {
-                id: ThreadId(0),
-                saved: 0,
-                stack: None,
-                state: State::Ready,
-            }],
+            threads: alloc::vec![boot],
             current: 0,
         });
     });
@@ -77,15 +115,7 @@ fn switch_from(saved: usize) -> usize {
         return saved; // threads are not set up
     };
     let current = scheduler.current;
-    let running = &mut scheduler.threads[current];
-    running.saved = saved;
-    if let Some(stack) = &running.stack {
-        assert!(
-            stack.canary_intact(),
-            "thread {:?} overflowed its stack",
-            running.id
-        );
-    }
+    scheduler.threads[current].saved = saved;
     let count = scheduler.threads.len();
     let next = (1..=count)
         .map(|step| (current + step) % count)
@@ -95,9 +125,25 @@ fn switch_from(saved: usize) -> usize {
         SWITCHES.fetch_add(1, Ordering::Relaxed);
     }
     scheduler.current = next;
-    scheduler.threads[next].saved
+    let next = &scheduler.threads[next];
+    RUNNING.store(ptr::from_ref(&*next.identity).cast_mut(), Ordering::Release);
+    next.saved
 }
 // ANCHOR_END: switch_from
+
+// ANCHOR: whose_guard_page
+/// The running thread, if `address` lies in the guard page below its stack. Lock-free, for the
+/// fault handlers.
+pub fn whose_guard_page(address: usize) -> Option<Named> {
+    // SAFETY: `RUNNING` points to the identity of the thread that runs now (set by `init` and
+    // `switch_from`); its record is not freed while it runs.
+    let running = unsafe { RUNNING.load(Ordering::Acquire).as_ref() }?;
+    running
+        .guard_page
+        .contains(&address)
+        .then_some(running.named)
+}
+// ANCHOR_END: whose_guard_page
 
 /// A finished or running thread that `spawn` started.
 pub struct JoinHandle {
@@ -111,14 +157,19 @@ pub struct StackUse {
     pub used: usize,
 }
 
-/// Starts a thread that runs `body` on a stack of `DEFAULT_STACK_SIZE` bytes.
-pub fn spawn(body: impl FnOnce() + Send + 'static) -> JoinHandle {
-    spawn_with_stack(DEFAULT_STACK_SIZE, body)
+/// Starts a thread called `name` that runs `body` on a stack of `DEFAULT_STACK_SIZE` bytes.
+pub fn spawn(name: &'static str, body: impl FnOnce() + Send + 'static) -> JoinHandle {
+    spawn_with_stack(name, DEFAULT_STACK_SIZE, body)
 }
 
 // ANCHOR: spawn
-/// Starts a thread on a new stack of `stack_size` bytes. It runs when its turn comes.
-pub fn spawn_with_stack(stack_size: usize, body: impl FnOnce() + Send + 'static) -> JoinHandle {
+/// Starts a thread on a new stack of `stack_size` bytes (a multiple of 4 KiB), with a guard
+/// page below it. It runs when its turn comes.
+pub fn spawn_with_stack(
+    name: &'static str,
+    stack_size: usize,
+    body: impl FnOnce() + Send + 'static,
+) -> JoinHandle {
     let body: Box<Box<dyn FnOnce() + Send>> = Box::new(Box::new(body));
     let stack = Stack::new(stack_size);
     // The new stack starts as if the thread had been interrupted just before its first
@@ -144,7 +195,10 @@ pub fn spawn_with_stack(stack_size: usize, body: impl FnOnce() + Send + 'static)
     }
     let id = ThreadId(NEXT_ID.fetch_add(1, Ordering::Relaxed));
     let thread = Thread {
-        id,
+        identity: Box::new(Identity {
+            named: Named { id, name },
+            guard_page: stack.guard_page(),
+        }),
         saved,
         stack: Some(stack),
         state: State::Ready,
@@ -181,7 +235,7 @@ impl JoinHandle {
                 let index = s
                     .threads
                     .iter()
-                    .position(|t| t.id == self.id && t.state == State::Finished)?;
+                    .position(|t| t.identity.named.id == self.id && t.state == State::Finished)?;
                 if index < s.current {
                     s.current -= 1;
                 }
@@ -219,7 +273,7 @@ pub fn others_ready() -> bool {
 
 /// The running thread.
 pub fn current() -> ThreadId {
-    with_scheduler(|s| s.threads[s.current].id)
+    with_scheduler(|s| s.threads[s.current].identity.named.id)
 }
 
 /// How many times the CPU went from one thread to another.

@@ -165,20 +165,42 @@ impl Running {
     /// Waits until the kernel has printed `text` (counted from the start of its output) at least
     /// `times` times.
     pub fn wait_for(&mut self, text: &str, times: usize, within: Duration) -> Result<String> {
+        let what = format!("print {text:?}");
+        self.wait_until(&what, within, |output| {
+            output.matches(text).count() >= times
+        })
+    }
+
+    /// Waits until `done` holds for the kernel's output so far; `what` says what the kernel
+    /// failed to do in time (for the message).
+    pub fn wait_until(
+        &mut self,
+        what: &str,
+        within: Duration,
+        done: impl Fn(&str) -> bool,
+    ) -> Result<String> {
         let deadline = self.deadline.min(Instant::now() + within);
         loop {
             let output = self.output();
-            if output.matches(text).count() >= times {
+            if done(&output) {
                 return Ok(output);
             }
             if let Some(status) = self.qemu.try_status() {
-                return Err(self.failure(&format!("exited ({status}) before printing {text:?}")));
+                return Err(self.failure(&format!("exited ({status}) before it did {what}")));
             }
             if Instant::now() > deadline {
-                return Err(self.failure(&format!("did not print {text:?} in time")));
+                return Err(self.failure(&format!(
+                    "did not {what} within {:.0} s (hung?)",
+                    within.as_secs_f64()
+                )));
             }
             std::thread::sleep(Duration::from_millis(10));
         }
+    }
+
+    /// Brings the deadline of the whole run forward to `within` from now, if it is later.
+    pub fn limit(&mut self, within: Duration) {
+        self.deadline = self.deadline.min(Instant::now() + within);
     }
 
     /// Waits until the output has not changed for `quiet`.
@@ -209,16 +231,23 @@ impl Running {
         Ok(())
     }
 
-    /// Types bytes on the serial console (COM1's receiving side).
+    // ANCHOR: type_serial
+    /// Types bytes on the serial console (COM1's receiving side). Once connected, QEMU sends the
+    /// kernel's output to this socket as well (the log file gets a copy): a thread reads and
+    /// drops it, for if nobody read, QEMU would stop taking the kernel's bytes once the socket's
+    /// buffer is full, and the kernel would wait in its sending loop for ever.
     pub fn type_serial(&mut self, bytes: &[u8]) -> Result<()> {
         if self.serial.is_none() {
             let stream = self.connect(self.serial_socket.clone())?;
+            let mut output = stream.try_clone()?;
+            std::thread::spawn(move || std::io::copy(&mut output, &mut std::io::sink()));
             self.serial = Some(stream);
         }
         let serial = self.serial.as_mut().context("connected above")?;
         serial.write_all(bytes)?;
         Ok(())
     }
+    // ANCHOR_END: type_serial
 
     /// Waits for QEMU to exit, killing it at the deadline.
     pub fn finish(mut self) -> Result<Finished> {
@@ -232,8 +261,8 @@ impl Running {
             }
             if Instant::now() > self.deadline {
                 let error = self.failure(&format!(
-                    "did not finish within {} s and was killed",
-                    (self.deadline - self.started).as_secs()
+                    "did not finish within {:.0} s (hung?) and was killed",
+                    (self.deadline - self.started).as_secs_f64()
                 ));
                 return Err(error); // dropping `self` kills QEMU
             }
@@ -243,11 +272,17 @@ impl Running {
 
     /// Waits for QEMU to exit and requires the kernel's success status.
     pub fn expect_success(self) -> Result<Finished> {
+        self.expect_status(SUCCESS, "success")
+    }
+
+    /// Waits for QEMU to exit and requires the exit status `expected`, which means `meaning`.
+    pub fn expect_status(self, expected: i32, meaning: &str) -> Result<Finished> {
         let name = self.name.clone();
         let finished = self.finish()?;
-        if finished.status != Some(SUCCESS) {
+        if finished.status != Some(expected) {
             bail!(
-                "{name} failed (QEMU exit status {}, success is {SUCCESS}); its serial output:\n{}",
+                "{name} failed (QEMU exit status {}, {meaning} is {expected}); its serial \
+                 output:\n{}",
                 finished
                     .status
                     .map_or("none".to_string(), |s| s.to_string()),
@@ -268,7 +303,7 @@ impl Drop for Running {
     }
 }
 
-fn indent(text: &str) -> String {
+pub fn indent(text: &str) -> String {
     let text = if text.trim().is_empty() {
         "(nothing)"
     } else {
