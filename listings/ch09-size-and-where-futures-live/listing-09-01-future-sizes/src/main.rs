@@ -143,6 +143,41 @@ mod tests {
         assert_eq!(run(calls_checksum_late()), expected + 1);
     }
 
+    /// `a` is dead in the second state (it is not saved there), but its
+    /// storage is still in use, from its `let` to the end of its scope: `b`
+    /// cannot have its bytes.
+    #[test]
+    fn a_dead_variable_in_scope_keeps_its_bytes() {
+        assert!(size_of_val(&two_buffers_one_block()) >= 1000 + 2000);
+
+        // The same scopes, but `a` is done with before the first `.await`:
+        // it is saved in no state, so it takes no bytes at all.
+        async fn done_with_a_before_any_await() -> u8 {
+            let a = [1u8; 1000];
+            let x = a[999];
+            yield_once().await;
+            let b = [2u8; 2000];
+            yield_once().await;
+            x + b[1999]
+        }
+        assert!(size_of_val(&done_with_a_before_any_await()) < 2000 + 16);
+
+        // Moving `a` away ends the use of its storage without a block.
+        // (Passing a `Copy` array would only copy it, and change nothing.)
+        struct Buffer([u8; 1000]);
+        fn take(_buffer: Buffer) {}
+        async fn a_moved_away() -> u8 {
+            let a = Buffer([1u8; 1000]);
+            yield_once().await;
+            let x = a.0[999];
+            take(a);
+            let b = [2u8; 2000];
+            yield_once().await;
+            x + b[1999]
+        }
+        assert!(size_of_val(&a_moved_away()) < 2000 + 16);
+    }
+
     #[test]
     fn the_largest_state_plus_a_tag_not_the_sum() {
         // One state holds 1000 bytes, the other 2000: not 3000 together.
