@@ -32,8 +32,9 @@ fn switches_during(work: impl FnOnce()) -> Switches {
 }
 
 /// Restricts the calling thread, and every thread it spawns later, to one CPU core.
+/// Returns whether it is now allowed on exactly one.
 #[cfg(target_os = "linux")]
-fn use_one_core() {
+fn use_one_core() -> bool {
     // Two functions of the C library, declared here. A CPU set is a mask of 1024 bits, one
     // per CPU, as Linux's C libraries define `cpu_set_t`; pid 0 means the calling thread.
     unsafe extern "C" {
@@ -49,24 +50,28 @@ fn use_one_core() {
     // SAFETY: the function writes at most `size` bytes, the size of `allowed`.
     if unsafe { sched_getaffinity(0, size_of_val(&allowed), &mut allowed) } != 0
     {
-        return; // leave things as they are
+        return false; // leave things as they are
     }
     let is_allowed = |cpu: usize| allowed[cpu / 64] & (1 << (cpu % 64)) != 0;
     let Some(first) = (0..1024).find(|&cpu| is_allowed(cpu)) else {
-        return;
+        return false;
     };
     let mut one = [0u64; 16];
     one[first / 64] = 1 << (first % 64);
     // SAFETY: the function reads `size` bytes, the size of `one`.
-    unsafe { sched_setaffinity(0, size_of_val(&one), &one) };
+    unsafe { sched_setaffinity(0, size_of_val(&one), &one) == 0 }
 }
 
 #[cfg(not(target_os = "linux"))]
-fn use_one_core() {}
+fn use_one_core() -> bool {
+    false
+}
 
 /// Runs a spinner and a sleeper on one core; returns the switches each went through.
 fn spinner_and_sleeper() -> (Switches, Switches) {
-    use_one_core();
+    // On several cores, the spinner would not have to share its core with the sleeper.
+    let one_core = use_one_core();
+    assert!(one_core || !cfg!(target_os = "linux"), "not on one core");
     let stop = Arc::new(AtomicBool::new(false));
     let spinning = Arc::new(Barrier::new(2));
     let spinner = {
