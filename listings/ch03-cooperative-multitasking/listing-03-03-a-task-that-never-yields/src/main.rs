@@ -95,7 +95,7 @@ fn main() {
 mod tests {
     use super::*;
     use std::sync::atomic::AtomicU32;
-    use std::sync::mpsc;
+    use std::sync::mpsc::{self, RecvTimeoutError};
 
     /// Counts its steps in a shared counter that the test can read at any time.
     struct Counter {
@@ -138,8 +138,13 @@ mod tests {
         });
 
         // Give the other tasks ample time in which they could have run.
+        // Only the time running out counts: a panic would be `Disconnected`.
         let waited = scheduler_done.recv_timeout(Duration::from_millis(300));
-        assert!(waited.is_err(), "the scheduler finished while the hog ran");
+        assert_eq!(
+            waited,
+            Err(RecvTimeoutError::Timeout),
+            "the hog did not hold on"
+        );
         assert_eq!(first.load(Ordering::SeqCst), 1); // one step, before the hog's turn
         assert_eq!(last.load(Ordering::SeqCst), 0); // not a single step
 
