@@ -94,7 +94,9 @@ fn type_names(text: &str) -> Vec<String> {
 /// The header line of type `name` and the indented lines under it.
 fn block_of(printed: &str, name: &str) -> Option<String> {
     let header = format!("{HEADER}{name}`:");
-    let mut lines = printed.lines().skip_while(|line| !line.starts_with(&header));
+    let mut lines = printed
+        .lines()
+        .skip_while(|line| !line.starts_with(&header));
     let mut block = format!("{}\n", lines.next()?);
     for line in lines.take_while(|line| !line.starts_with(HEADER)) {
         block.push_str(line);
@@ -122,7 +124,15 @@ fn print_type_sizes(root: &Path, listing: &Listing) -> Result<String> {
     let target: PathBuf = root.join("target").join("type-sizes");
     let _ = std::fs::remove_dir_all(&target);
     Cmd::new("cargo")
-        .args(["+nightly", "rustc", "--quiet", "-p", &listing.name, "--bin", binary])
+        .args([
+            "+nightly",
+            "rustc",
+            "--quiet",
+            "-p",
+            &listing.name,
+            "--bin",
+            binary,
+        ])
         .arg("--target-dir")
         .arg(&target)
         .args(["--", "-Zprint-type-sizes"])
