@@ -1,6 +1,7 @@
 //! Checks that tie chapters to listings: every `{{#include}}` / `{{#rustdoc_include}}` names a
 //! file and anchor that exist, every listing crate is shown by some chapter, and every listing is
-//! checked by something (a test, an output.txt, or a benchmark).
+//! checked by something (a test, an output.txt, or a benchmark); every `compile_fail` block is a
+//! file of `listings/compile-fail/` followed by its compiler message.
 
 use crate::listings::{self, relative};
 use anyhow::{Context, Result, bail};
@@ -54,11 +55,14 @@ pub fn check(root: &Path) -> Result<()> {
             ));
         }
     }
+    // Code that must not compile is shown with the compiler's message (see compile_fail.rs).
+    problems.extend(crate::compile_fail::check_chapters(root)?);
     if !problems.is_empty() {
         bail!("{}", problems.join("\n"));
     }
     eprintln!(
-        "{} includes resolve; {} listings are each shown and checked",
+        "{} includes resolve; {} listings are each shown and checked; \
+         every compile_fail block shows its message",
         included.len(),
         listings.len()
     );

@@ -7,6 +7,7 @@
 //! [package.metadata.book]
 //! args = ["--small"]   # arguments for the run whose stdout output.txt records
 //! bench = "ch04-waiting-costs"   # a benchmark; see bench.rs
+//! miri = true   # its chapter says what Miri reports: run it under Miri (see miri.rs)
 //! ```
 
 use crate::cmd::Cmd;
@@ -34,6 +35,8 @@ pub struct BookMeta {
     #[serde(default)]
     pub args: Vec<String>,
     pub bench: Option<String>,
+    #[serde(default)]
+    pub miri: bool,
 }
 
 #[derive(Deserialize)]
@@ -123,7 +126,12 @@ pub fn check_outputs(root: &Path) -> Result<()> {
                 "{}: the output of `{}` changed\n{}\nIf the new output is right, run `cargo xtask bless` and review the diff.",
                 relative(root, &expected_file),
                 listing.name,
-                unified_diff(&expected, &actual)
+                unified_diff(
+                    &expected,
+                    &actual,
+                    "output.txt (expected)",
+                    "the listing printed"
+                )
             );
         }
         checked += 1;
@@ -194,16 +202,23 @@ fn expected_path(listing: &Listing) -> PathBuf {
     listing.dir.join("output.txt")
 }
 
-fn normalize(text: &str) -> String {
+/// Text compared line by line, without trailing spaces or blank lines at the end.
+pub fn normalize(text: &str) -> String {
     let lines: Vec<&str> = text.lines().map(str::trim_end).collect();
     lines.join("\n").trim_end().to_string()
 }
 
-fn unified_diff(expected: &str, actual: &str) -> String {
+/// A diff from what a checked-in file expects to what a program printed, headed by their names.
+pub fn unified_diff(
+    expected: &str,
+    actual: &str,
+    expected_name: &str,
+    actual_name: &str,
+) -> String {
     similar::TextDiff::from_lines(expected, actual)
         .unified_diff()
         .context_radius(3)
-        .header("output.txt (expected)", "the listing printed")
+        .header(expected_name, actual_name)
         .to_string()
 }
 

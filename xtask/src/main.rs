@@ -5,15 +5,18 @@ mod bench;
 mod book;
 mod browser;
 mod cmd;
+mod compile_fail;
 mod includes;
 mod kernel;
 mod links;
 mod listings;
 mod miri;
 mod pdf;
+mod plain_mdbook;
 mod runner;
 mod summary;
 mod tools;
+mod type_sizes;
 
 use anyhow::{Result, bail};
 use std::path::{Path, PathBuf};
@@ -25,12 +28,14 @@ cargo xtask <job>
   serve          install missing tools, build the book and serve it at http://localhost:3000
   test [WORD..]  install missing tools, then run every check (what CI runs);
                  with words, only the steps whose names contain one (e.g. `test pdf`)
-  bless          rerun every listing that has an output.txt and rewrite that file
+  bless          rewrite the checked files from fresh runs: every output.txt, the compiler's
+                 messages (listings/compile-fail/*.stderr), Miri's outputs (miri-output.txt) and
+                 the type layouts of rustc -Zprint-type-sizes (type-sizes.txt)
   bench          run the benchmarks (the listings' and the kernel's) and rewrite the tables
                  in src/generated/
-  miri           run every listing with unsafe code under Miri (needs nightly with Miri)
+  miri           run under Miri the listings it checks (the step `listings under Miri`)
   pdf            build the offline PDF into book/pdf/ with headless Chromium
-  install-tools  install the pinned tools from ci/tools.toml
+  install-tools  install the pinned tools from ci/tools.toml (and mermaid's script into src/)
   kernel         run|test|bench: boot the companion kernel in QEMU, test it or measure it
   help           this text
 ";
@@ -55,11 +60,15 @@ fn run(args: &[String]) -> Result<()> {
     match job {
         "serve" => book::serve(&root),
         "test" => test(&root, rest),
-        "bless" => listings::bless(&root),
+        "bless" => listings::bless(&root)
+            .and_then(|()| compile_fail::bless(&root))
+            .and_then(|()| miri::bless(&root))
+            .and_then(|()| type_sizes::bless(&root)),
         "bench" => bench::write_tables(&root).and_then(|()| kernel::bench(&root)),
         "pdf" => tools::install(&root).and_then(|()| pdf::build(&root).map(|_| ())),
-        "miri" => miri::run(&root),
-        "install-tools" => tools::install(&root),
+        "miri" => miri::check(&root),
+        // Also copies mermaid's script out of the pinned mdbook-mermaid, for plain `mdbook serve`.
+        "install-tools" => tools::install(&root).and_then(|()| book::prepare(&root)),
         "kernel" => kernel::main(&root, rest),
         "help" | "--help" | "-h" => {
             print!("{HELP}");
@@ -84,6 +93,12 @@ fn test(root: &Path, args: &[String]) -> Result<()> {
         ("listing tests", listings::test),
         ("listing outputs", listings::check_outputs),
         ("benchmarks, quick mode", bench::check_quick),
+        ("listings under Miri", miri::check),
+        ("type layouts (rustc -Zprint-type-sizes)", type_sizes::check),
+        (
+            "compiler messages (compile_fail .stderr)",
+            compile_fail::check,
+        ),
         ("code in the chapters (mdbook test)", book::test),
         ("book build and links", book::build_and_check_links),
         ("offline PDF", pdf::test),

@@ -1,79 +1,163 @@
-//! `cargo xtask miri`: every listing that uses `unsafe` Rust (and calls no C functions, which
-//! Miri cannot run) is run, and tested, under Miri, which stops at undefined behaviour. It needs
-//! the nightly toolchain with Miri, so it is a job of its own, not a step of `cargo xtask test`.
+//! Listings under Miri, the interpreter that stops at undefined behaviour and leaked memory.
+//! It runs every listing with `unsafe` code that calls no C function (Miri cannot run those),
+//! and every listing whose chapter says what Miri reports (`miri = true` in its
+//! `[package.metadata.book]`, or a `miri-output.txt`). Each binary's stdout under Miri must match
+//! `miri-output.txt` where Miri prints something else than a real run (the chapter shows that
+//! file), and `output.txt` otherwise; a listing's tests run too. Benchmarks run in quick mode.
+//! A step of `cargo xtask test`, and `cargo xtask miri` on its own.
 
 use crate::cmd::Cmd;
 use crate::includes::{files_with_extension, has_tests};
-use crate::listings::{self, Listing};
+use crate::listings::{self, Listing, normalize, relative, unified_diff};
 use anyhow::{Context, Result, bail};
-use std::path::Path;
-use std::time::Duration;
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
 
-pub fn run(root: &Path) -> Result<()> {
-    let installed = Cmd::new("rustup")
-        .args(["+nightly", "component", "list", "--installed"])
-        .quiet()
-        .read()
-        .unwrap_or_default();
-    if !installed.lines().any(|c| c.starts_with("miri")) {
-        bail!(
-            "Miri is not installed: run `rustup toolchain install nightly --component miri` \
-             (it needs a network connection to the Rust toolchain server)"
-        );
-    }
-    let (all, _) = listings::discover(root)?;
+/// Stdout under Miri, where it differs from a real run's `output.txt`.
+const MIRI_OUTPUT: &str = "miri-output.txt";
+
+/// How long one listing's run or test may take under Miri (the whole step takes about a minute).
+const TIMEOUT: Duration = Duration::from_secs(5 * 60);
+
+/// `cargo xtask miri` and the step of `cargo xtask test`.
+pub fn check(root: &Path) -> Result<()> {
+    let started = Instant::now();
     let mut checked = Vec::new();
-    for listing in &all {
-        if !wants_miri(listing)? {
-            continue;
-        }
-        let mut jobs: Vec<&str> = Vec::new();
-        if listing.binary.is_some() {
-            jobs.push("run");
+    let mut problems = Vec::new();
+    for listing in chosen(root)? {
+        if let Some(problem) = run(root, &listing, Mode::Check)? {
+            problems.push(problem);
         }
         if has_tests(&listing.dir)? {
-            jobs.push("test");
+            miri(root, &listing, "test", &[])?;
         }
-        // A benchmark runs in its quick mode: Miri is far slower than a real run.
-        let mut run_args: Vec<&str> = listing.meta.args.iter().map(String::as_str).collect();
-        if listing.meta.bench.is_some() {
-            run_args.push("--quick");
-        }
-        for job in jobs {
-            let extra = if job == "run" {
-                run_args.as_slice()
-            } else {
-                &[]
-            };
-            Cmd::new("cargo")
-                .args(["+nightly", "miri", job, "--quiet", "-p", &listing.name])
-                .arg("--")
-                .args(extra)
-                .dir(root)
-                .env("MIRIFLAGS", "-Zmiri-disable-isolation")
-                .timeout(Duration::from_secs(10 * 60))
-                .capture()
-                .and_then(|out| {
-                    if out.status.success() {
-                        Ok(())
-                    } else {
-                        bail!("{}", crate::cmd::tail(&out.stderr, 30))
-                    }
-                })
-                .with_context(|| format!("`cargo miri {job}` of {}", listing.name))?;
-        }
-        checked.push(listing.name.as_str());
+        checked.push(listing.name);
+    }
+    if !problems.is_empty() {
+        bail!(
+            "{}\nIf Miri's new output is right, run `cargo xtask bless` and review the diff \
+             (and what the chapter says about it).",
+            problems.join("\n")
+        );
     }
     eprintln!(
-        "{} listings ran clean under Miri: {}",
+        "{} listings ran clean under Miri in {:.0} s, their output as expected: {}",
         checked.len(),
+        started.elapsed().as_secs_f64(),
         checked.join(", ")
     );
     Ok(())
 }
 
+/// `cargo xtask bless`: rewrites every `miri-output.txt` from a fresh run under Miri.
+pub fn bless(root: &Path) -> Result<()> {
+    for listing in chosen(root)? {
+        if let Some(problem) = run(root, &listing, Mode::Bless)? {
+            bail!("{problem}");
+        }
+    }
+    Ok(())
+}
+
+#[derive(PartialEq)]
+enum Mode {
+    Check,
+    Bless,
+}
+
+/// Runs a listing's binary under Miri and compares (or blesses) its stdout; returns the
+/// mismatch, if any.
+fn run(root: &Path, listing: &Listing, mode: Mode) -> Result<Option<String>> {
+    if listing.binary.is_none() {
+        return Ok(None);
+    }
+    let mut args: Vec<&str> = listing.meta.args.iter().map(String::as_str).collect();
+    if listing.meta.bench.is_some() {
+        args.push("--quick");
+    }
+    let actual = miri(root, listing, "run", &args)?;
+    let Some(expected_file) = expected_file(listing) else {
+        return Ok(None);
+    };
+    let expected = std::fs::read_to_string(&expected_file).unwrap_or_default();
+    if normalize(&expected) == normalize(&actual) {
+        return Ok(None);
+    }
+    let name = relative(root, &expected_file);
+    if mode == Mode::Bless && expected_file.ends_with(MIRI_OUTPUT) {
+        std::fs::write(&expected_file, &actual).with_context(|| format!("cannot write {name}"))?;
+        eprintln!("blessed {name}");
+        return Ok(None);
+    }
+    Ok(Some(format!(
+        "{name}: `{}` prints something else under Miri\n{}{}",
+        listing.name,
+        unified_diff(&expected, &actual, &name, "under Miri"),
+        if expected_file.ends_with("output.txt") {
+            format!(
+                "(where Miri is meant to differ from a real run, keep its output in {MIRI_OUTPUT})"
+            )
+        } else {
+            String::new()
+        }
+    )))
+}
+
+/// The file Miri's stdout must match: `miri-output.txt`, else `output.txt`, else none.
+fn expected_file(listing: &Listing) -> Option<PathBuf> {
+    [MIRI_OUTPUT, "output.txt"]
+        .iter()
+        .map(|name| listing.dir.join(name))
+        .find(|file| file.exists())
+}
+
+/// `cargo +nightly miri JOB -p LISTING -- ARGS`; fails on undefined behaviour, a leak or any
+/// other failure, with Miri's report. Returns the program's stdout.
+fn miri(root: &Path, listing: &Listing, job: &str, args: &[&str]) -> Result<String> {
+    let out = Cmd::new("cargo")
+        .args([
+            "+nightly",
+            "miri",
+            job,
+            "--quiet",
+            "-p",
+            &listing.name,
+            "--",
+        ])
+        .args(args)
+        .dir(root)
+        .timeout(TIMEOUT)
+        .capture()
+        .with_context(|| format!("`cargo miri {job}` of {}", listing.name))?;
+    if !out.status.success() {
+        bail!(
+            "`cargo miri {job}` of {} failed ({}):\n{}",
+            listing.name,
+            out.status,
+            crate::cmd::tail(&out.stderr, 40)
+        );
+    }
+    Ok(out.stdout)
+}
+
+/// The listings that run under Miri.
+fn chosen(root: &Path) -> Result<Vec<Listing>> {
+    crate::tools::require_miri(root)?;
+    let (all, _) = listings::discover(root)?;
+    let mut chosen = Vec::new();
+    for listing in all {
+        if listing.meta.miri
+            || listing.dir.join(MIRI_OUTPUT).exists()
+            || has_unsafe_and_no_c_calls(&listing)?
+        {
+            chosen.push(listing);
+        }
+    }
+    Ok(chosen)
+}
+
 /// A listing with `unsafe` code and no `extern "C"` block.
-fn wants_miri(listing: &Listing) -> Result<bool> {
+fn has_unsafe_and_no_c_calls(listing: &Listing) -> Result<bool> {
     let mut uses_unsafe = false;
     for file in files_with_extension(&listing.dir, "rs")? {
         let text = std::fs::read_to_string(&file)?;

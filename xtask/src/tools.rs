@@ -99,6 +99,60 @@ pub fn require_system(root: &Path, program: &str) -> Result<()> {
     Ok(())
 }
 
+/// The nightly toolchain with Miri and the standard library's source (Miri builds its own copy
+/// of it, once, with `cargo miri setup`): installs what is missing with rustup, and otherwise
+/// says what to run.
+pub fn require_miri(root: &Path) -> Result<()> {
+    let installed = |component: &str| {
+        Cmd::new("rustup")
+            .args(["component", "list", "--installed", "--toolchain", "nightly"])
+            .quiet()
+            .read()
+            .is_ok_and(|list| list.lines().any(|line| line.starts_with(component)))
+    };
+    if !(installed("miri") && installed("rust-src")) {
+        crate::section("installing Miri (nightly toolchain, components miri and rust-src)");
+        let has_nightly = Cmd::new("rustup")
+            .args(["toolchain", "list"])
+            .quiet()
+            .read()
+            .is_ok_and(|list| list.lines().any(|line| line.starts_with("nightly")));
+        let install = if has_nightly {
+            Cmd::new("rustup").args([
+                "component",
+                "add",
+                "--toolchain",
+                "nightly",
+                "miri",
+                "rust-src",
+            ])
+        } else {
+            Cmd::new("rustup").args([
+                "toolchain",
+                "install",
+                "nightly",
+                "--profile",
+                "minimal",
+                "--component",
+                "miri,rust-src",
+            ])
+        };
+        install.timeout(Duration::from_secs(20 * 60)).run().context(
+            "could not install Miri. Run `rustup toolchain install nightly --component miri,rust-src` \
+             (it needs the Rust toolchain server, static.rust-lang.org), then run this again",
+        )?;
+    }
+    // Builds Miri's standard library the first time (about two minutes), then only checks it.
+    Cmd::new("cargo")
+        .args(["+nightly", "miri", "setup"])
+        .dir(root)
+        .quiet()
+        .timeout(Duration::from_secs(20 * 60))
+        .read()
+        .context("`cargo +nightly miri setup` failed: Miri cannot build its standard library")?;
+    Ok(())
+}
+
 fn check_rust_version() -> Result<()> {
     let version = Cmd::new("rustc").arg("--version").quiet().read()?;
     let minor: Option<u32> = version

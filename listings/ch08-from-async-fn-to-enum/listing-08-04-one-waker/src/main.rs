@@ -133,6 +133,9 @@ fn main() {
         "{} wakers seen by the leaves, all the task's: {all_the_task}",
         seen.len()
     );
+    // `will_wake` also compares the wakers' function tables (see the text).
+    let will_wake = seen.iter().all(|w| w.will_wake(&task_waker));
+    println!("and `will_wake` agrees for all of them: {will_wake}");
 }
 // ANCHOR_END: main
 

@@ -284,12 +284,23 @@ impl Sizes {
         yields: 10_000,
         waiting_tasks: 10_000,
     };
-    pub const QUICK: Sizes = Sizes {
-        runs: 1,
-        spawned_tasks: 1_000,
-        yielding_tasks: 10,
-        yields: 100,
-        waiting_tasks: 100,
+    pub const QUICK: Sizes = if cfg!(miri) {
+        // Miri interprets every instruction: a few tasks are enough there.
+        Sizes {
+            runs: 1,
+            spawned_tasks: 20,
+            yielding_tasks: 2,
+            yields: 10,
+            waiting_tasks: 10,
+        }
+    } else {
+        Sizes {
+            runs: 1,
+            spawned_tasks: 1_000,
+            yielding_tasks: 10,
+            yields: 100,
+            waiting_tasks: 100,
+        }
     };
 }
 
