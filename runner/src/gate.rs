@@ -1,5 +1,6 @@
-//! At most `running` builds at once; a bounded number of others wait their turn for a bounded
-//! time, and the rest are told the runner is busy.
+//! At most `max_running` builds at once, each in a numbered slot (as root, the slot picks the
+//! user a job runs as, so two running jobs never share one); a bounded number of others wait
+//! their turn for a bounded time, and the rest are told the runner is busy.
 
 use std::sync::{Condvar, Mutex};
 use std::time::{Duration, Instant};
@@ -7,15 +8,22 @@ use std::time::{Duration, Instant};
 pub struct Gate {
     state: Mutex<State>,
     turn: Condvar,
-    max_running: usize,
     max_waiting: usize,
     max_wait: Duration,
 }
 
-#[derive(Default)]
 struct State {
-    running: usize,
+    /// Which slots are taken.
+    taken: Vec<bool>,
     waiting: usize,
+}
+
+impl State {
+    fn take_free_slot(&mut self) -> Option<usize> {
+        let slot = self.taken.iter().position(|taken| !taken)?;
+        self.taken[slot] = true;
+        Some(slot)
+    }
 }
 
 /// Why a job did not get a turn.
@@ -26,15 +34,16 @@ pub enum Busy {
     WaitedTooLong(Duration),
 }
 
-/// A turn to build and run; the next job's turn comes when it is dropped.
+/// A turn to build and run in slot `slot`; the next job's turn comes when it is dropped.
 pub struct Turn<'a> {
     gate: &'a Gate,
+    pub slot: usize,
 }
 
 impl Drop for Turn<'_> {
     fn drop(&mut self) {
         let mut state = self.gate.state.lock().unwrap_or_else(|e| e.into_inner());
-        state.running -= 1;
+        state.taken[self.slot] = false;
         self.gate.turn.notify_one();
     }
 }
@@ -42,9 +51,11 @@ impl Drop for Turn<'_> {
 impl Gate {
     pub fn new(max_running: usize, max_waiting: usize, max_wait: Duration) -> Self {
         Gate {
-            state: Mutex::new(State::default()),
+            state: Mutex::new(State {
+                taken: vec![false; max_running.max(1)],
+                waiting: 0,
+            }),
             turn: Condvar::new(),
-            max_running: max_running.max(1),
             max_waiting,
             max_wait,
         }
@@ -52,9 +63,8 @@ impl Gate {
 
     pub fn enter(&self) -> Result<Turn<'_>, Busy> {
         let mut state = self.state.lock().unwrap_or_else(|e| e.into_inner());
-        if state.running < self.max_running {
-            state.running += 1;
-            return Ok(Turn { gate: self });
+        if let Some(slot) = state.take_free_slot() {
+            return Ok(Turn { gate: self, slot });
         }
         if state.waiting >= self.max_waiting {
             return Err(Busy::QueueFull {
@@ -74,10 +84,9 @@ impl Gate {
                 .wait_timeout(state, deadline - now)
                 .unwrap_or_else(|e| e.into_inner())
                 .0;
-            if state.running < self.max_running {
+            if let Some(slot) = state.take_free_slot() {
                 state.waiting -= 1;
-                state.running += 1;
-                return Ok(Turn { gate: self });
+                return Ok(Turn { gate: self, slot });
             }
         }
     }

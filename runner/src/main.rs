@@ -1,82 +1,110 @@
 //! A local stand-in for the Rust playground, so the book's Run buttons work offline.
 //!
-//! `cargo xtask serve` starts it beside the book, and theme/playground-local.js sends the Run
-//! button's requests to it. It compiles with this machine's rustc against one prebuilt copy of
-//! the crates the chapters may use (ci/book-deps), and runs each program under limits.
-//! Run `runner --help` for the options.
+//! `cargo xtask serve` starts it beside the book and tells the book's pages where it is
+//! (theme/playground-local.js). It compiles with this machine's rustc against one prebuilt copy
+//! of the crates the chapters may use (ci/book-deps), and compiles and runs each piece of code
+//! in a bubblewrap sandbox of its own. Run `runner --help` for the options and what the sandbox
+//! does and does not protect against.
 
+mod cgroup;
+mod child;
 mod gate;
-mod http;
+mod options;
 mod sandbox;
+mod server;
 mod service;
+mod state;
 
 use gate::Gate;
-use sandbox::{Isolation, Limits, Sandbox};
+use options::Options;
+use sandbox::{Limits, Mode, Sandbox};
 use service::Service;
-use std::net::TcpListener;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
-const HELP: &str = "\
-runner: runs the book's code for its Run buttons, like play.rust-lang.org but on this machine
-
-Options (defaults in brackets):
-  --port N               port on 127.0.0.1 to listen on; 0 picks a free one [3001]
-  --allow-origin URL     a page origin that may send code (repeatable)
-                         [http://localhost:3000 and http://127.0.0.1:3000]
-  --deps DIR             folder of prebuilt crates (target/book-deps/debug/deps)
-  --crate NAME[=VER]     a crate of DIR the code may use (repeatable)
-  --rustc PATH           the compiler [the rustc of `rustc --print sysroot`]
-  --jobs N               builds at once [2]
-  --queue N              builds that may wait for a turn; more are told the runner is busy [16]
-  --max-wait SECS        how long a build may wait for its turn [20]
-  --compile-timeout SECS [20]     --run-timeout SECS   [4]
-  --max-code BYTES       [65536]  --max-output BYTES   [65536]
-  --memory MIB           address space of a program [2048]
-  --processes N          processes and threads of a program [256]
-  --no-namespaces        do not try network and PID namespaces (as root: still user nobody)
-  --exit-with-parent     stop when the program that started it ends (Linux; cargo xtask uses it)
-
-It prints `listening on http://127.0.0.1:PORT` on stdout once it is ready.
-";
-
-/// Connections served at once; more are closed at once (each build also waits at the gate).
-const MAX_CONNECTIONS: usize = 64;
-
-struct Options {
-    port: u16,
-    origins: Vec<String>,
-    deps: Option<PathBuf>,
-    crates: Vec<(String, String)>,
-    rustc: Option<PathBuf>,
-    jobs: usize,
-    queue: usize,
-    max_wait: u64,
-    compile_timeout: u64,
-    run_timeout: u64,
-    max_code: usize,
-    max_output: usize,
-    memory_mib: u64,
-    processes: u64,
-    namespaces: bool,
-}
-
 fn main() {
-    if let Err(message) = run() {
+    if let Err(message) = start() {
         eprintln!("runner: {message}");
         std::process::exit(2);
     }
 }
 
-fn run() -> Result<(), String> {
-    let options = parse_args(std::env::args().skip(1))?;
+fn start() -> Result<(), String> {
+    let options = options::parse(std::env::args().skip(1))?;
+    // Before any thread exists: the private mount namespace (as root) needs a single thread.
+    let sandbox = Arc::new(make_sandbox(&options)?);
+    let listener = std::net::TcpListener::bind(("127.0.0.1", options.port))
+        .map_err(|e| format!("cannot listen on 127.0.0.1:{}: {e}", options.port))?;
+    let port = listener.local_addr().map_err(|e| e.to_string())?.port();
+    let service = Arc::new(Service {
+        port,
+        origins: options.origins.clone(),
+        crates: options.crates.clone(),
+        max_code: options.max_code,
+        gate: Gate::new(
+            options.jobs,
+            options.queue,
+            Duration::from_secs(options.max_wait),
+        ),
+        sandbox: Arc::clone(&sandbox),
+    });
+    eprintln!("runner: {}", sandbox.describe());
+    if sandbox.insecure() {
+        eprintln!(
+            "runner: WARNING: started with --insecure. Any local process or user that can reach \
+             127.0.0.1:{port} can read and change what this user can; every Run says so."
+        );
+    }
+    eprintln!("runner: origins allowed: {}", service.origins.join(", "));
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .map_err(|e| format!("cannot start the async runtime: {e}"))?;
+    let longest_answer =
+        Duration::from_secs(options.max_wait + options.compile_timeout + options.run_timeout + 30);
+    let result = runtime.block_on(server::serve(listener, service, longest_answer));
+    shutdown(&sandbox);
+    result
+}
+
+/// Ends every job and removes every job folder and control group (see `server::serve`).
+fn shutdown(sandbox: &Sandbox) {
+    // The runner's children are bubblewrap processes (or, insecure, compilers and programs);
+    // each sandbox dies with its bubblewrap.
+    let me = std::process::id().to_string();
+    if let Ok(entries) = std::fs::read_dir("/proc") {
+        for entry in entries.flatten() {
+            let stat = std::fs::read_to_string(entry.path().join("stat")).unwrap_or_default();
+            // pid (comm) state ppid ...: the comm may hold spaces, so split after its ')'.
+            let parent = stat
+                .rsplit_once(')')
+                .and_then(|(_, rest)| rest.split_whitespace().nth(1));
+            if parent == Some(me.as_str())
+                && let Ok(pid) = entry.file_name().to_string_lossy().parse::<i32>()
+            {
+                // SAFETY: sends a signal; touches no memory.
+                unsafe { libc::kill(pid, libc::SIGKILL) };
+            }
+        }
+    }
+    sandbox.cgroups.remove_all();
+    sandbox.state.remove();
+}
+
+fn make_sandbox(options: &Options) -> Result<Sandbox, String> {
     let rustc = match options.rustc.clone() {
         Some(path) => path,
         None => find_rustc()?,
     };
+    let sysroot = rustc
+        .parent()
+        .and_then(Path::parent)
+        .filter(|s| s.join("lib").is_dir())
+        .ok_or_else(|| format!("{} is not in a toolchain's bin folder", rustc.display()))?
+        .to_path_buf();
     let externs = match &options.deps {
         Some(deps) => options
             .crates
@@ -86,6 +114,32 @@ fn run() -> Result<(), String> {
         None if options.crates.is_empty() => Vec::new(),
         None => return Err("--crate needs --deps DIR to find the crate in".into()),
     };
+    let linker = find_linker()?;
+    let mode = if options.insecure {
+        Mode::Insecure
+    } else {
+        match find_program("bwrap") {
+            Some(bwrap) => Mode::Sandboxed { bwrap },
+            None => return Err(cannot_sandbox("bubblewrap (`bwrap`) is not installed")),
+        }
+    };
+    // SAFETY: geteuid has no preconditions.
+    let as_root = unsafe { libc::geteuid() } == 0;
+    let private = as_root && !options.insecure;
+    let state = state::State::create(
+        &std::env::temp_dir(),
+        &sysroot,
+        options.deps.as_deref(),
+        private,
+    )
+    .map_err(|e| {
+        if options.insecure {
+            e
+        } else {
+            cannot_sandbox(&e)
+        }
+    })?;
+    let cgroups = cgroup::Cgroups::detect();
     let limits = Limits {
         compile_timeout: Duration::from_secs(options.compile_timeout),
         run_timeout: Duration::from_secs(options.run_timeout),
@@ -94,137 +148,47 @@ fn run() -> Result<(), String> {
         processes: options.processes,
         file_size: 64 << 20,
     };
-    let isolation = Isolation::detect(options.namespaces);
-    isolation.check_temp_dir(&std::env::temp_dir())?;
-    let listener = TcpListener::bind(("127.0.0.1", options.port))
-        .map_err(|e| format!("cannot listen on 127.0.0.1:{}: {e}", options.port))?;
-    let port = listener.local_addr().map_err(|e| e.to_string())?.port();
-    let service = Arc::new(Service {
-        port,
-        origins: options.origins,
-        crates: options.crates,
-        max_code: options.max_code,
-        gate: Gate::new(
-            options.jobs,
-            options.queue,
-            Duration::from_secs(options.max_wait),
-        ),
-        sandbox: Sandbox::new(rustc, options.deps, externs, limits, isolation),
-    });
-    eprintln!(
-        "runner: programs run with {}; origins allowed: {}",
-        isolation.describe(),
-        service.origins.join(", ")
+    let sandbox = Sandbox::new(
+        mode, rustc, linker, externs, limits, state, cgroups, as_root,
     );
-    println!("listening on http://127.0.0.1:{port}");
-
-    let open = Arc::new(AtomicUsize::new(0));
-    for stream in listener.incoming() {
-        let Ok(stream) = stream else { continue };
-        if open.fetch_add(1, Ordering::SeqCst) >= MAX_CONNECTIONS {
-            open.fetch_sub(1, Ordering::SeqCst);
-            drop(stream);
-            continue;
-        }
-        let service = Arc::clone(&service);
-        let open = Arc::clone(&open);
-        std::thread::spawn(move || {
-            service.handle(stream);
-            open.fetch_sub(1, Ordering::SeqCst);
+    if let Err(e) = sandbox.check() {
+        shutdown(&sandbox);
+        return Err(if options.insecure {
+            e
+        } else {
+            cannot_sandbox(&e)
         });
     }
-    Ok(())
+    Ok(sandbox)
 }
 
-fn parse_args(mut args: impl Iterator<Item = String>) -> Result<Options, String> {
-    let mut options = Options {
-        port: 3001,
-        origins: Vec::new(),
-        deps: None,
-        crates: Vec::new(),
-        rustc: None,
-        jobs: 2,
-        queue: 16,
-        max_wait: 20,
-        compile_timeout: 20,
-        run_timeout: 4,
-        max_code: 64 * 1024,
-        max_output: 64 * 1024,
-        memory_mib: 2048,
-        processes: 256,
-        namespaces: true,
-    };
-    while let Some(flag) = args.next() {
-        if flag == "--help" || flag == "-h" {
-            print!("{HELP}");
-            std::process::exit(0);
-        }
-        if flag == "--no-namespaces" {
-            options.namespaces = false;
-            continue;
-        }
-        if flag == "--exit-with-parent" {
-            exit_with_parent();
-            continue;
-        }
-        let value = args
-            .next()
-            .ok_or_else(|| format!("{flag} needs a value (see --help)"))?;
-        let number = |v: &str| {
-            v.parse::<u64>()
-                .map_err(|_| format!("{flag} takes a number, not `{v}`"))
-        };
-        match flag.as_str() {
-            "--port" => {
-                options.port = u16::try_from(number(&value)?).map_err(|_| "port too large")?
-            }
-            "--allow-origin" => options
-                .origins
-                .push(value.trim_end_matches('/').to_string()),
-            "--deps" => {
-                // Absolute, since rustc runs in each job's own folder.
-                let deps =
-                    std::fs::canonicalize(&value).map_err(|e| format!("--deps {value}: {e}"))?;
-                options.deps = Some(deps);
-            }
-            "--crate" => {
-                let (name, version) = value.split_once('=').unwrap_or((&value, ""));
-                options.crates.push((name.to_string(), version.to_string()));
-            }
-            "--rustc" => options.rustc = Some(PathBuf::from(value)),
-            "--jobs" => options.jobs = number(&value)? as usize,
-            "--queue" => options.queue = number(&value)? as usize,
-            "--max-wait" => options.max_wait = number(&value)?,
-            "--compile-timeout" => options.compile_timeout = number(&value)?,
-            "--run-timeout" => options.run_timeout = number(&value)?,
-            "--max-code" => options.max_code = number(&value)? as usize,
-            "--max-output" => options.max_output = number(&value)? as usize,
-            "--memory" => options.memory_mib = number(&value)?,
-            "--processes" => options.processes = number(&value)?,
-            other => return Err(format!("unknown option `{other}` (see --help)")),
-        }
-    }
-    if options.origins.is_empty() {
-        options.origins = vec![
-            "http://localhost:3000".into(),
-            "http://127.0.0.1:3000".into(),
-        ];
-    }
-    Ok(options)
+/// The refusal to start without a sandbox, with what to do about it.
+fn cannot_sandbox(why: &str) -> String {
+    format!(
+        "cannot sandbox the code: {why}.\n\
+         The runner compiles and runs code only inside bubblewrap. Install it (Debian or Ubuntu: \
+         `sudo apt-get install bubblewrap`; Fedora: `sudo dnf install bubblewrap`) and allow \
+         unprivileged user namespaces (`sysctl kernel.unprivileged_userns_clone=1` where that \
+         setting exists; on Ubuntu 24.04 and later, bubblewrap's AppArmor profile allows it). \
+         To run code WITHOUT a sandbox anyway, start the runner with --insecure (every Run then \
+         says so)."
+    )
 }
 
-/// Asks the kernel to end this process when its parent ends, so a runner started by
-/// `cargo xtask` never outlives it (not even when that is killed).
-fn exit_with_parent() {
-    #[cfg(target_os = "linux")]
-    // SAFETY: prctl with PR_SET_PDEATHSIG takes a signal number and touches no memory.
-    unsafe {
-        libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGTERM);
-        // The parent may have ended before the request was made: then init adopted this process.
-        if libc::getppid() == 1 {
-            std::process::exit(0);
-        }
-    }
+fn find_program(name: &str) -> Option<PathBuf> {
+    let path = std::env::var_os("PATH").unwrap_or_else(|| "/usr/bin:/bin".into());
+    std::env::split_paths(&path)
+        .map(|dir| dir.join(name))
+        .find(|candidate| candidate.is_file())
+}
+
+/// The C compiler rustc links with, resolved to the file itself (`cc` is usually a chain of
+/// links, on Debian through /etc/alternatives, which the sandbox does not have).
+fn find_linker() -> Result<PathBuf, String> {
+    let cc = find_program("cc").ok_or(
+        "no C compiler `cc` to link with: install one (Debian or Ubuntu: `sudo apt-get install gcc`)",
+    )?;
+    std::fs::canonicalize(&cc).map_err(|e| format!("cannot resolve {}: {e}", cc.display()))
 }
 
 /// The real compiler behind rustup's proxy, so each build skips the proxy and uses the
@@ -249,19 +213,15 @@ fn find_rustc() -> Result<PathBuf, String> {
     }
 }
 
-/// The one `lib<name>-<hash>.rlib` of a crate in the deps folder.
-fn find_rlib(deps: &Path, name: &str) -> Result<PathBuf, String> {
+/// The file name of the one `lib<name>-<hash>.rlib` of a crate in the deps folder.
+fn find_rlib(deps: &Path, name: &str) -> Result<String, String> {
     let prefix = format!("lib{}-", name.replace('-', "_"));
     let entries =
         std::fs::read_dir(deps).map_err(|e| format!("cannot list {}: {e}", deps.display()))?;
-    let found: Vec<PathBuf> = entries
+    let found: Vec<String> = entries
         .flatten()
-        .map(|e| e.path())
-        .filter(|p| {
-            p.file_name()
-                .and_then(|n| n.to_str())
-                .is_some_and(|n| n.starts_with(&prefix) && n.ends_with(".rlib"))
-        })
+        .filter_map(|e| e.file_name().into_string().ok())
+        .filter(|n| n.starts_with(&prefix) && n.ends_with(".rlib"))
         .collect();
     match found.as_slice() {
         [one] => Ok(one.clone()),

@@ -1,144 +1,83 @@
-//! Compiling and running one piece of code: a temporary folder of its own (removed afterwards),
-//! rustc with the book's prebuilt crates, then the program under limits on time, memory,
-//! processes, output and file size, and, where the machine allows, with no network, in a PID
-//! namespace of its own and as the user `nobody`.
+//! Compiling and running one piece of code, both inside a bubblewrap sandbox of their own.
+//!
+//! Each job gets a folder (`state::JobFolder`), a control group (`cgroup`), and two sandboxes:
+//!
+//! - **compile**: the sysroot at /rust and the book's crates at /deps (both read-only), the job's
+//!   folder at /job (source in, program out), the system's programs and libraries read-only (the
+//!   linker needs them), a private /tmp of bounded size;
+//! - **run**: the compiled program at /playground (read-only), a private, bounded /work (its
+//!   current folder), /tmp and /dev/shm, the system's programs and libraries read-only.
+//!
+//! Both have their own mount, PID, network, IPC, UTS and user namespaces, no capabilities,
+//! no_new_privs, a new session, die with the runner, and see only their own /proc. Inside, the
+//! user is 65534 (nobody); outside, as root, each slot is a user of its own
+//! ([`UID_BASE`] + slot) that owns nothing on the machine, and as another user it is that user,
+//! reduced to the folders above. In `--insecure` mode there is no sandbox: rustc and the
+//! program run as the runner's user with the same limits.
 
+use crate::cgroup::{CgroupLimits, Cgroups, JobCgroup};
+use crate::child::{self, Finished, InfoPipe, Resource, Setup};
+use crate::state::{JobFolder, State};
 use std::ffi::OsString;
-use std::io::{self, Read};
-use std::os::unix::fs::PermissionsExt;
-use std::os::unix::process::{CommandExt, ExitStatusExt};
+use std::io;
+use std::os::unix::process::ExitStatusExt;
 use std::path::{Path, PathBuf};
-use std::process::{Command, ExitStatus, Stdio};
+use std::process::Command;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, Mutex, mpsc};
-use std::thread;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
-/// The user and group a program runs as when the runner is root.
-const NOBODY: u32 = 65534;
+/// As root, the job in slot N of the runner with process id P runs as user
+/// `UID_BASE + (P mod 65536) * 64 + N`, a user id no account has (slots are at most 64), so no
+/// two jobs of any runners share one (unless two runners' ids agree modulo 65536).
+pub const UID_BASE: u32 = 0x5EED_0000;
 
 /// How much of rustc's messages is kept.
 const MAX_COMPILER_OUTPUT: usize = 256 * 1024;
-
-/// rustc's own address-space limit (it is trusted, but a pathological program can make it grow).
-const COMPILER_MEMORY: u64 = 4 << 30;
+/// The compiler's memory (its whole job, linker included) and processes.
+const COMPILER_MEMORY: u64 = 2 << 30;
+const COMPILER_PROCESSES: u64 = 128;
+/// The largest file the compiler may write (the program).
+const COMPILER_FILE_SIZE: u64 = 256 << 20;
+/// Sizes of the private tmpfs folders.
+const COMPILER_TMP: u64 = 256 << 20;
+const PROGRAM_TMP: u64 = 64 << 20;
 
 pub struct Limits {
     pub compile_timeout: Duration,
     pub run_timeout: Duration,
     /// Bytes of stdout and stderr together.
     pub max_output: usize,
-    /// Bytes of address space (RLIMIT_AS).
+    /// Bytes of memory of a run, all its processes together (per process where there are no
+    /// control groups).
     pub memory: u64,
-    /// Processes and threads (RLIMIT_NPROC).
+    /// Processes and threads of a run.
     pub processes: u64,
-    /// The largest file the program may write (RLIMIT_FSIZE).
+    /// The largest file a program may write.
     pub file_size: u64,
 }
 
-/// How a program is kept away from the network and the rest of the machine.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Isolation {
-    /// Root: `unshare` gives it no network and a PID namespace, and it runs as `nobody`.
-    RootNamespaces,
-    /// Not root: the same namespaces through an unprivileged user namespace.
-    UserNamespaces,
-    /// Root without namespaces: it runs as `nobody` but shares the machine's network.
-    NobodyOnly,
-    /// Only the rlimits and its process group: it shares the network and runs as this user.
-    LimitsOnly,
-}
-
-impl Isolation {
-    /// Finds the strongest isolation this machine allows by trying it once (without
-    /// namespaces if `namespaces` is false).
-    pub fn detect(namespaces: bool) -> Self {
-        // SAFETY: geteuid has no preconditions.
-        let root = unsafe { libc::geteuid() } == 0;
-        let works = |args: &[&str]| {
-            namespaces
-                && Command::new("unshare")
-                    .args(args)
-                    .arg("--")
-                    .arg("/bin/true")
-                    .stdin(Stdio::null())
-                    .stdout(Stdio::null())
-                    .stderr(Stdio::null())
-                    .status()
-                    .is_ok_and(|s| s.success())
-        };
-        if root {
-            if works(&Self::unshare_args(Self::RootNamespaces)) {
-                Self::RootNamespaces
-            } else {
-                Self::NobodyOnly
-            }
-        } else if works(&Self::unshare_args(Self::UserNamespaces)) {
-            Self::UserNamespaces
-        } else {
-            Self::LimitsOnly
-        }
-    }
-
-    pub fn describe(self) -> &'static str {
-        match self {
-            Self::RootNamespaces => "no network, own PID namespace, user nobody",
-            Self::UserNamespaces => "no network, own PID namespace (user namespace)",
-            Self::NobodyOnly => "user nobody; NOT cut off from the network (no namespaces)",
-            Self::LimitsOnly => {
-                "NOT cut off from the network and running as this user (no namespaces here)"
-            }
-        }
-    }
-
-    fn unshare_args(self) -> Vec<&'static str> {
-        let nobody = ["--setuid", "65534", "--setgid", "65534"];
-        let mut args = vec!["--net", "--pid", "--fork", "--kill-child"];
-        match self {
-            Self::RootNamespaces => args.extend(nobody),
-            Self::UserNamespaces => args.insert(0, "--user"),
-            Self::NobodyOnly | Self::LimitsOnly => args.clear(),
-        }
-        args
-    }
-
-    fn as_nobody(self) -> bool {
-        matches!(self, Self::RootNamespaces | Self::NobodyOnly)
-    }
-
-    /// A program that runs as `nobody` must reach its folder under `temp`: every folder above
-    /// it must let others through (o+x). Says which one does not, so the runner can refuse to
-    /// start rather than fail every run with "Permission denied".
-    pub fn check_temp_dir(self, temp: &Path) -> Result<(), String> {
-        if !self.as_nobody() {
-            return Ok(());
-        }
-        for folder in temp.ancestors() {
-            let mode = std::fs::metadata(folder)
-                .map_err(|e| format!("cannot read {}: {e}", folder.display()))?
-                .permissions()
-                .mode();
-            if mode & 0o001 == 0 {
-                return Err(format!(
-                    "programs run as user nobody, who cannot pass through {} (mode {:o}); \
-                     set TMPDIR to a folder all users can reach, such as /tmp",
-                    folder.display(),
-                    mode & 0o777
-                ));
-            }
-        }
-        Ok(())
-    }
+pub enum Mode {
+    /// Compile and run in bubblewrap (`bwrap` is its path).
+    Sandboxed { bwrap: PathBuf },
+    /// No sandbox: `--insecure`.
+    Insecure,
 }
 
 pub struct Sandbox {
-    rustc: PathBuf,
-    /// `(crate name, rlib)` for each crate the code may name with `extern crate`.
-    externs: Vec<(String, PathBuf)>,
-    deps: Option<PathBuf>,
+    pub mode: Mode,
+    /// The sysroot's rustc (as the runner sees it).
+    rustc_outside: PathBuf,
+    /// The C compiler that links, resolved (Debian's `cc` is a link through /etc/alternatives,
+    /// which the sandbox does not have).
+    linker: PathBuf,
+    /// `(crate name, file name of its rlib in the deps folder)`.
+    externs: Vec<(String, String)>,
     limits: Limits,
-    isolation: Isolation,
-    path_env: OsString,
+    pub state: State,
+    pub cgroups: Cgroups,
+    /// Root: jobs run as users of their own.
+    as_root: bool,
+    next_job: AtomicU64,
 }
 
 pub struct Job<'a> {
@@ -160,39 +99,149 @@ pub struct Outcome {
     pub run_time: Option<Duration>,
 }
 
+/// Where things are inside the compile sandbox.
+const IN_RUST: &str = "/rust";
+const IN_DEPS: &str = "/deps";
+const IN_JOB: &str = "/job";
+
+enum Stage<'a> {
+    Compile { folder: &'a Path },
+    Run { program: &'a Path },
+}
+
 impl Sandbox {
+    #[allow(clippy::too_many_arguments)]
     pub fn new(
+        mode: Mode,
         rustc: PathBuf,
-        deps: Option<PathBuf>,
-        externs: Vec<(String, PathBuf)>,
+        linker: PathBuf,
+        externs: Vec<(String, String)>,
         limits: Limits,
-        isolation: Isolation,
+        state: State,
+        cgroups: Cgroups,
+        as_root: bool,
     ) -> Self {
         Sandbox {
-            rustc,
+            mode,
+            rustc_outside: rustc,
+            linker,
             externs,
-            deps,
             limits,
-            isolation,
-            path_env: std::env::var_os("PATH").unwrap_or_else(|| "/usr/bin:/bin".into()),
+            state,
+            cgroups,
+            as_root,
+            next_job: AtomicU64::new(0),
         }
-    }
-
-    pub fn isolation(&self) -> Isolation {
-        self.isolation
     }
 
     pub fn limits(&self) -> &Limits {
         &self.limits
     }
 
-    pub fn evaluate(&self, job: &Job) -> io::Result<Outcome> {
-        let dir = TempDir::new()?;
-        std::fs::create_dir(dir.path().join("src"))?;
-        std::fs::write(dir.path().join("src/main.rs"), job.code)?;
+    pub fn insecure(&self) -> bool {
+        matches!(self.mode, Mode::Insecure)
+    }
 
-        let compiled = self.compile(job, dir.path())?;
-        let mut compiler_messages = compiled.stderr_text();
+    /// One line on what protects this machine from the code, and what the limits are.
+    pub fn describe(&self) -> String {
+        let who = match (&self.mode, self.as_root) {
+            (Mode::Insecure, _) => {
+                return format!(
+                    "INSECURE: no sandbox; code compiles and runs as this runner's user with \
+                     only limits ({})",
+                    self.describe_limits()
+                );
+            }
+            (Mode::Sandboxed { .. }, true) => "a user of its own per slot (no account)",
+            (Mode::Sandboxed { .. }, false) => "this runner's user, seeing only the sandbox",
+        };
+        format!(
+            "bubblewrap sandbox for compiling and running: own mount, PID, network, IPC and user \
+             namespaces, no capabilities, no_new_privs; user nobody inside, {who} outside; {}",
+            self.describe_limits()
+        )
+    }
+
+    fn describe_limits(&self) -> String {
+        if self.cgroups.available() {
+            format!("limits per job: {}", self.cgroups.note)
+        } else {
+            format!(
+                "{}; so memory is limited per process (address space {} MiB) and processes per \
+                 user (shared by all jobs)",
+                self.cgroups.note,
+                self.address_space() >> 20
+            )
+        }
+    }
+
+    /// The address-space limit of each process of a program: room for threads' reservations
+    /// where a control group holds the real limit, the limit itself where none does.
+    fn address_space(&self) -> u64 {
+        (4 * self.limits.memory).max(1 << 30)
+    }
+
+    /// Checks that the sandbox works here by compiling nothing: `rustc --version` in the compile
+    /// sandbox and `/bin/true` in the run sandbox. Says what went wrong otherwise.
+    pub fn check(&self) -> Result<(), String> {
+        let folder = JobFolder::create(&self.state, "check", self.job_user(0))
+            .map_err(|e| format!("cannot create a job folder: {e}"))?;
+        let mut compile = self.command(Stage::Compile {
+            folder: folder.path(),
+        });
+        let rustc = match &self.mode {
+            Mode::Sandboxed { .. } => PathBuf::from(IN_RUST).join("bin/rustc"),
+            Mode::Insecure => self.rustc_outside.clone(),
+        };
+        compile.0.arg(rustc).arg("--version");
+        let finished = self
+            .finish(compile, None, 0, COMPILER_PROCESSES, false, 20, 4096)
+            .map_err(|e| format!("cannot start bubblewrap: {e}"))?;
+        if !finished.succeeded() {
+            return Err(format!(
+                "the compile sandbox does not work: {}",
+                String::from_utf8_lossy(&finished.stderr).trim()
+            ));
+        }
+        let mut run = self.command(Stage::Run {
+            program: Path::new("/usr/bin/true"),
+        });
+        run.0.arg(match self.mode {
+            Mode::Sandboxed { .. } => "/playground",
+            Mode::Insecure => "/usr/bin/true",
+        });
+        let finished = self
+            .finish(run, None, 0, 16, true, 20, 4096)
+            .map_err(|e| format!("cannot start bubblewrap: {e}"))?;
+        if !finished.succeeded() {
+            return Err(format!(
+                "the run sandbox does not work: {}",
+                String::from_utf8_lossy(&finished.stderr).trim()
+            ));
+        }
+        Ok(())
+    }
+
+    /// Compiles and runs one job in `slot` (see `gate`).
+    pub fn evaluate(&self, job: &Job, slot: usize) -> io::Result<Outcome> {
+        let number = self.next_job.fetch_add(1, Ordering::Relaxed);
+        let name = format!("job-{number}");
+        let folder = JobFolder::create(&self.state, &name, self.job_user(slot))?;
+        std::fs::write(folder.path().join("main.rs"), job.code)?;
+        if let Some(uid) = self.job_user(slot) {
+            std::os::unix::fs::chown(folder.path().join("main.rs"), Some(uid), Some(uid))?;
+        }
+
+        let cgroup = self.cgroups.job(
+            &format!("{name}-compile"),
+            &CgroupLimits {
+                memory: COMPILER_MEMORY,
+                processes: COMPILER_PROCESSES,
+            },
+        )?;
+        let compiled = self.compile(job, folder.path(), slot, cgroup.as_ref())?;
+        drop(cgroup);
+        let mut compiler_messages = String::from_utf8_lossy(&compiled.stderr).into_owned();
         if compiled.timed_out {
             note(
                 &mut compiler_messages,
@@ -212,9 +261,32 @@ impl Sandbox {
             });
         }
 
-        let ran = self.run(dir.path())?;
+        let cgroup = self.cgroups.job(
+            &format!("{name}-run"),
+            &CgroupLimits {
+                memory: self.limits.memory,
+                processes: self.limits.processes,
+            },
+        )?;
+        let program = folder.path().join("playground");
+        let mut run = self.command(Stage::Run { program: &program });
+        run.0.arg(match self.mode {
+            Mode::Sandboxed { .. } => Path::new("/playground"),
+            Mode::Insecure => &program,
+        });
+        let ran = self.finish(
+            run,
+            cgroup.as_ref(),
+            slot,
+            self.limits.processes,
+            true,
+            self.limits.run_timeout.as_secs(),
+            self.limits.max_output,
+        )?;
+        let out_of_memory = cgroup.as_ref().is_some_and(JobCgroup::ran_out_of_memory);
+        drop(cgroup);
         let mut stderr = compiler_messages;
-        stderr.push_str(&ran.stderr_text());
+        stderr.push_str(&String::from_utf8_lossy(&ran.stderr));
         if ran.timed_out {
             note(
                 &mut stderr,
@@ -231,21 +303,22 @@ impl Sandbox {
                     self.limits.max_output / 1024
                 ),
             );
-        } else if let Some(signal) = ran.status.and_then(|s| s.signal()) {
-            // In its own PID namespace the program is process 1, which the kernel does not let
-            // kill itself with SIGABRT: abort() then ends in SIGSEGV. Name the likely cause.
-            let text = if stderr.contains("memory allocation of") {
-                format!(
-                    "the program ran out of memory (the runner allows {} MiB of address space).",
+        } else if out_of_memory || stderr.contains("memory allocation of") {
+            note(
+                &mut stderr,
+                &format!(
+                    "the program ran out of memory (the runner allows {} MiB).",
                     self.limits.memory >> 20
-                )
-            } else {
-                format!(
+                ),
+            );
+        } else if let Some(signal) = ran.status.and_then(|s| s.signal()) {
+            note(
+                &mut stderr,
+                &format!(
                     "the program was killed by signal {signal} ({}).",
                     signal_name(signal)
-                )
-            };
-            note(&mut stderr, &text);
+                ),
+            );
         }
         Ok(Outcome {
             success: ran.succeeded(),
@@ -256,84 +329,232 @@ impl Sandbox {
         })
     }
 
-    fn compile(&self, job: &Job, dir: &Path) -> io::Result<Finished> {
-        let opt_level = if job.release {
-            "opt-level=3"
-        } else {
-            "opt-level=0"
-        };
-        let mut rustc = Command::new(&self.rustc);
-        rustc
-            .current_dir(dir)
-            .env_clear()
-            .env("PATH", &self.path_env)
-            .env("TMPDIR", dir)
-            .args(["--edition", job.edition, "--crate-name", "playground"])
-            .args(["--crate-type", "bin", "--color", "never"])
-            .args(["-C", "debuginfo=0", "-C", opt_level])
-            .args(["-o", "playground", "src/main.rs"]);
-        if job.tests {
-            rustc.arg("--test");
-        }
-        if let Some(deps) = &self.deps {
-            let mut search = OsString::from("dependency=");
-            search.push(deps);
-            rustc.arg("-L").arg(search);
-        }
-        for (name, rlib) in &self.externs {
-            let mut extern_arg = OsString::from(format!("{name}="));
-            extern_arg.push(rlib);
-            rustc.arg("--extern").arg(extern_arg);
-        }
-        let limits = [(libc::RLIMIT_AS, COMPILER_MEMORY), (libc::RLIMIT_CORE, 0)];
-        set_up_child(&mut rustc, limits.to_vec(), false);
-        run_limited(rustc, self.limits.compile_timeout, MAX_COMPILER_OUTPUT)
+    /// As root, the user a job in `slot` runs as.
+    fn job_user(&self, slot: usize) -> Option<u32> {
+        let runner = std::process::id() % 65536;
+        (self.as_root && !self.insecure()).then(|| UID_BASE + runner * 64 + slot as u32)
     }
 
-    fn run(&self, dir: &Path) -> io::Result<Finished> {
-        let work = dir.join("work");
-        std::fs::create_dir(&work)?;
-        let as_nobody = self.isolation.as_nobody();
-        if as_nobody {
-            // `nobody` must reach the binary and own its working folder.
-            std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o711))?;
-            std::os::unix::fs::chown(&work, Some(NOBODY), Some(NOBODY))?;
-        }
-        let binary = dir.join("playground");
-        let unshare = Isolation::unshare_args(self.isolation);
-        let mut program = if unshare.is_empty() {
-            Command::new(&binary)
-        } else {
-            let mut command = Command::new("unshare");
-            command.args(unshare).arg("--").arg(&binary);
-            command
+    fn compile(
+        &self,
+        job: &Job,
+        folder: &Path,
+        slot: usize,
+        cgroup: Option<&JobCgroup>,
+    ) -> io::Result<Finished> {
+        let (rustc, dir, deps) = match &self.mode {
+            Mode::Sandboxed { .. } => (
+                PathBuf::from(IN_RUST).join("bin/rustc"),
+                PathBuf::from(IN_JOB),
+                self.state.deps.as_ref().map(|_| PathBuf::from(IN_DEPS)),
+            ),
+            Mode::Insecure => (
+                self.rustc_outside.clone(),
+                folder.to_path_buf(),
+                self.state.deps.clone(),
+            ),
         };
-        program
-            .current_dir(&work)
-            .env_clear()
-            .env("PATH", "/usr/local/bin:/usr/bin:/bin")
-            .env("HOME", &work)
-            .env("TMPDIR", &work)
-            .env("RUST_BACKTRACE", "0");
-        let processes = if as_nobody {
-            self.limits.processes
+        let mut command = self.command(Stage::Compile { folder });
+        let opt_level = if job.release { "3" } else { "0" };
+        command
+            .0
+            .arg(rustc)
+            .args(["--edition", job.edition, "--crate-name", "playground"])
+            .args(["--crate-type", "bin", "--color", "never"])
+            .args(["-C", "debuginfo=0", "-C"])
+            .arg(format!("opt-level={opt_level}"))
+            .arg("-C")
+            .arg(join("linker=", &self.linker))
+            .arg("-o")
+            .arg(dir.join("playground"))
+            .arg(dir.join("main.rs"));
+        if job.tests {
+            command.0.arg("--test");
+        }
+        if let Some(deps) = &deps {
+            command.0.arg("-L").arg(join("dependency=", deps));
+            for (name, rlib) in &self.externs {
+                command
+                    .0
+                    .arg("--extern")
+                    .arg(join(&format!("{name}="), &deps.join(rlib)));
+            }
+        }
+        self.finish(
+            command,
+            cgroup,
+            slot,
+            COMPILER_PROCESSES,
+            false,
+            self.limits.compile_timeout.as_secs(),
+            MAX_COMPILER_OUTPUT,
+        )
+    }
+
+    /// Runs a command made by `command` (to which the program and its arguments were added)
+    /// under the limits of a compile (`program` false) or a run.
+    #[allow(clippy::too_many_arguments)]
+    fn finish(
+        &self,
+        (command, info): (Command, Option<InfoPipe>),
+        cgroup: Option<&JobCgroup>,
+        slot: usize,
+        processes: u64,
+        program: bool,
+        timeout_secs: u64,
+        max_output: usize,
+    ) -> io::Result<Finished> {
+        let processes = if self.job_user(slot).is_some() {
+            processes
         } else {
             // RLIMIT_NPROC counts every task of the user, so leave room for those that exist.
-            tasks_of_user(current_uid()) + self.limits.processes
+            tasks_of_user(current_uid()) + processes
         };
-        let limits = vec![
-            (libc::RLIMIT_AS, self.limits.memory),
-            (libc::RLIMIT_NPROC, processes),
-            (libc::RLIMIT_FSIZE, self.limits.file_size),
+        let mut limits: Vec<(Resource, u64)> = vec![
             (libc::RLIMIT_CORE, 0),
             (libc::RLIMIT_NOFILE, 1024),
-            // A backstop should the wall-clock timeout ever fail to fire.
-            (libc::RLIMIT_CPU, 4 * self.limits.run_timeout.as_secs() + 10),
+            (libc::RLIMIT_NPROC, processes),
+            // A backstop should the wall-clock limit ever fail to fire.
+            (libc::RLIMIT_CPU, 4 * timeout_secs + 10),
         ];
-        let drop_to_nobody = self.isolation == Isolation::NobodyOnly;
-        set_up_child(&mut program, limits, drop_to_nobody);
-        run_limited(program, self.limits.run_timeout, self.limits.max_output)
+        if program {
+            limits.push((libc::RLIMIT_FSIZE, self.limits.file_size));
+            limits.push((libc::RLIMIT_AS, self.address_space()));
+        } else {
+            limits.push((libc::RLIMIT_FSIZE, COMPILER_FILE_SIZE));
+            if cgroup.is_none() {
+                limits.push((libc::RLIMIT_AS, 2 * COMPILER_MEMORY));
+            }
+        }
+        let setup = Setup {
+            limits,
+            cgroup_fds: cgroup.map(JobCgroup::join_fds).unwrap_or_default(),
+            user: self.job_user(slot),
+        };
+        child::run_limited(
+            command,
+            setup,
+            info,
+            cgroup,
+            Duration::from_secs(timeout_secs),
+            max_output,
+        )
     }
+
+    /// The start of a command for `stage`: bubblewrap with its mounts, up to the `--` after
+    /// which the program goes; in insecure mode a plain command in the job's folder.
+    fn command(&self, stage: Stage) -> (Command, Option<InfoPipe>) {
+        let Mode::Sandboxed { bwrap } = &self.mode else {
+            let mut command = ProgramCommand::default();
+            let dir = match stage {
+                Stage::Compile { folder } => folder.to_path_buf(),
+                Stage::Run { program } => program.parent().unwrap_or(Path::new("/")).into(),
+            };
+            command.dir = Some(dir);
+            return (command.into_command(), None);
+        };
+        let info = InfoPipe::new().ok();
+        let mut command = Command::new(bwrap);
+        command.current_dir("/").env_clear();
+        command.args([
+            "--unshare-all",
+            "--unshare-user",
+            "--disable-userns",
+            "--die-with-parent",
+            "--new-session",
+            "--cap-drop",
+            "ALL",
+            "--uid",
+            "65534",
+            "--gid",
+            "65534",
+            "--hostname",
+            "playground",
+            "--clearenv",
+            "--setenv",
+            "PATH",
+            "/usr/local/bin:/usr/bin:/bin",
+            "--setenv",
+            "TMPDIR",
+            "/tmp",
+        ]);
+        if let Some(info) = &info {
+            command.arg("--info-fd").arg(info.child_fd().to_string());
+        }
+        for dir in ["/usr/bin", "/usr/lib", "/usr/lib64", "/usr/libexec"] {
+            command.args(["--ro-bind-try", dir, dir]);
+        }
+        for top in ["/bin", "/lib", "/lib64", "/sbin"] {
+            match std::fs::read_link(top) {
+                Ok(target) => {
+                    command.arg("--symlink").arg(target).arg(top);
+                }
+                Err(_) => {
+                    command.args(["--ro-bind-try", top, top]);
+                }
+            }
+        }
+        command.args(["--proc", "/proc", "--dev", "/dev"]);
+        let tmpfs = |command: &mut Command, size: u64, path: &str| {
+            command
+                .args(["--size", &size.to_string(), "--tmpfs", path])
+                .args(["--chmod", "1777", path]);
+        };
+        match stage {
+            Stage::Compile { folder } => {
+                tmpfs(&mut command, COMPILER_TMP, "/tmp");
+                command
+                    .arg("--ro-bind")
+                    .arg(&self.state.sysroot)
+                    .arg(IN_RUST);
+                if let Some(deps) = &self.state.deps {
+                    command.arg("--ro-bind").arg(deps).arg(IN_DEPS);
+                }
+                command.arg("--bind").arg(folder).arg(IN_JOB);
+                command.args(["--setenv", "HOME", IN_JOB, "--chdir", IN_JOB]);
+            }
+            Stage::Run { program } => {
+                tmpfs(&mut command, PROGRAM_TMP, "/tmp");
+                tmpfs(&mut command, PROGRAM_TMP, "/dev/shm");
+                tmpfs(&mut command, PROGRAM_TMP, "/work");
+                command.arg("--ro-bind").arg(program).arg("/playground");
+                command.args(["--setenv", "HOME", "/work", "--chdir", "/work"]);
+                command.args(["--setenv", "RUST_BACKTRACE", "0"]);
+            }
+        }
+        command.arg("--");
+        (command, info)
+    }
+}
+
+/// A command without a sandbox: only a clean environment and a working folder. Its program is
+/// the first argument added after it (see `Sandbox::command`).
+#[derive(Default)]
+struct ProgramCommand {
+    dir: Option<PathBuf>,
+}
+
+impl ProgramCommand {
+    fn into_command(self) -> Command {
+        // `env` runs the program that follows with exactly this environment.
+        let mut command = Command::new("/usr/bin/env");
+        command.env_clear().arg("-i");
+        command.args([
+            "PATH=/usr/local/bin:/usr/bin:/bin",
+            "RUST_BACKTRACE=0",
+            "TMPDIR=/tmp",
+        ]);
+        if let Some(dir) = self.dir {
+            command.current_dir(dir);
+        }
+        command
+    }
+}
+
+fn join(prefix: &str, path: &Path) -> OsString {
+    let mut arg = OsString::from(prefix);
+    arg.push(path);
+    arg
 }
 
 fn current_uid() -> u32 {
@@ -365,44 +586,6 @@ fn signal_name(signal: i32) -> &'static str {
     }
 }
 
-#[cfg(all(target_os = "linux", target_env = "gnu"))]
-type Resource = libc::__rlimit_resource_t;
-#[cfg(not(all(target_os = "linux", target_env = "gnu")))]
-type Resource = libc::c_int;
-
-/// Limits, a process group of its own, and (on Linux) death with the runner's thread that
-/// started it.
-fn set_up_child(command: &mut Command, limits: Vec<(Resource, u64)>, nobody: bool) {
-    command.process_group(0);
-    // SAFETY: the closure runs between fork and exec and calls only async-signal-safe
-    // functions (prctl, setrlimit, setgroups, setgid, setuid); it allocates nothing.
-    unsafe {
-        command.pre_exec(move || {
-            #[cfg(target_os = "linux")]
-            if libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL) != 0 {
-                return Err(io::Error::last_os_error());
-            }
-            for &(resource, value) in &limits {
-                let limit = libc::rlimit {
-                    rlim_cur: value,
-                    rlim_max: value,
-                };
-                if libc::setrlimit(resource, &limit) != 0 {
-                    return Err(io::Error::last_os_error());
-                }
-            }
-            if nobody
-                && (libc::setgroups(0, std::ptr::null()) != 0
-                    || libc::setgid(NOBODY) != 0
-                    || libc::setuid(NOBODY) != 0)
-            {
-                return Err(io::Error::last_os_error());
-            }
-            Ok(())
-        });
-    }
-}
-
 /// The number of tasks (processes and threads) whose real user is `uid`.
 fn tasks_of_user(uid: u32) -> u64 {
     let Ok(entries) = std::fs::read_dir("/proc") else {
@@ -425,151 +608,4 @@ fn tasks_of_user(uid: u32) -> u64 {
         }
     }
     tasks
-}
-
-/// A child's end, with what it printed (up to the limit).
-struct Finished {
-    status: Option<ExitStatus>,
-    stdout: Vec<u8>,
-    stderr: Vec<u8>,
-    timed_out: bool,
-    overflowed: bool,
-    elapsed: Duration,
-}
-
-impl Finished {
-    fn succeeded(&self) -> bool {
-        !self.timed_out && !self.overflowed && self.status.is_some_and(|s| s.success())
-    }
-
-    fn stderr_text(&self) -> String {
-        String::from_utf8_lossy(&self.stderr).into_owned()
-    }
-}
-
-#[derive(Default)]
-struct Captured {
-    stdout: Vec<u8>,
-    stderr: Vec<u8>,
-    total: usize,
-    overflowed: bool,
-}
-
-/// Runs a command with its output captured up to `max_output` bytes and a wall-clock limit; on
-/// either limit it kills the command's whole process group.
-fn run_limited(mut command: Command, timeout: Duration, max_output: usize) -> io::Result<Finished> {
-    command
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped());
-    let start = Instant::now();
-    let mut child = command.spawn()?;
-    let group = child.id() as i32;
-    let captured = Arc::new(Mutex::new(Captured::default()));
-    let (done, readers_done) = mpsc::channel();
-    let pipes: [(Option<Box<dyn Read + Send>>, bool); 2] = [
-        (child.stdout.take().map(|p| Box::new(p) as _), true),
-        (child.stderr.take().map(|p| Box::new(p) as _), false),
-    ];
-    for (pipe, is_stdout) in pipes {
-        let Some(mut pipe) = pipe else { continue };
-        let captured = Arc::clone(&captured);
-        let done = done.clone();
-        thread::spawn(move || {
-            let mut buf = [0u8; 8192];
-            while let Ok(n) = pipe.read(&mut buf) {
-                if n == 0 {
-                    break;
-                }
-                let mut c = captured.lock().unwrap_or_else(|e| e.into_inner());
-                let room = max_output.saturating_sub(c.total);
-                let take = room.min(n);
-                c.total += take;
-                let target = if is_stdout {
-                    &mut c.stdout
-                } else {
-                    &mut c.stderr
-                };
-                target.extend_from_slice(&buf[..take]);
-                if n > room {
-                    c.overflowed = true;
-                }
-            }
-            let _ = done.send(());
-        });
-    }
-    drop(done);
-
-    let mut timed_out = false;
-    let status = loop {
-        if let Some(status) = child.try_wait()? {
-            break Some(status);
-        }
-        let overflowed = captured
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .overflowed;
-        timed_out = start.elapsed() > timeout;
-        if overflowed || timed_out {
-            kill_group(group);
-            break child.wait().ok();
-        }
-        thread::sleep(Duration::from_millis(5));
-    };
-    let elapsed = start.elapsed();
-    // Whatever the program left behind in its group goes too; then the pipes close.
-    kill_group(group);
-    for _ in 0..2 {
-        if readers_done.recv_timeout(Duration::from_secs(1)).is_err() {
-            break;
-        }
-    }
-    let mut c = captured.lock().unwrap_or_else(|e| e.into_inner());
-    Ok(Finished {
-        status,
-        stdout: std::mem::take(&mut c.stdout),
-        stderr: std::mem::take(&mut c.stderr),
-        timed_out,
-        overflowed: c.overflowed,
-        elapsed,
-    })
-}
-
-fn kill_group(group: i32) {
-    // SAFETY: sends a signal to a process group this runner created; touches no memory.
-    unsafe {
-        libc::kill(-group, libc::SIGKILL);
-    }
-}
-
-/// A folder of its own for one job, removed when dropped.
-struct TempDir(PathBuf);
-
-impl TempDir {
-    fn new() -> io::Result<Self> {
-        static NEXT: AtomicU64 = AtomicU64::new(0);
-        loop {
-            let n = NEXT.fetch_add(1, Ordering::Relaxed);
-            let path = std::env::temp_dir()
-                .join(format!("futures-book-runner-{}-{n}", std::process::id()));
-            match std::fs::create_dir(&path) {
-                Ok(()) => {
-                    std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o700))?;
-                    return Ok(TempDir(path));
-                }
-                Err(e) if e.kind() == io::ErrorKind::AlreadyExists => continue,
-                Err(e) => return Err(e),
-            }
-        }
-    }
-
-    fn path(&self) -> &Path {
-        &self.0
-    }
-}
-
-impl Drop for TempDir {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
 }

@@ -4,24 +4,24 @@
 //!   `{"result", "error"}`: on success `result` is the program's stdout and `error` is null; on
 //!   failure both hold the compiler's and the program's stderr followed by its stdout.
 //! - `GET` or `POST /meta/crates` answers `{"crates": [{"name", "version", "id"}]}`.
-//! - `GET /` says what this is, so theme/playground-local.js can tell the runner is there.
+//! - `GET /` says what this is and which isolation is active.
 //!
 //! Only the book's own pages may ask (their `Origin` is checked, and answers carry CORS headers
 //! for them alone), and only through this machine's own address (the `Host` is checked too, which
-//! stops DNS rebinding).
+//! stops DNS rebinding). Origin is not authentication, though: any local process can send any
+//! Origin, which is why the code runs in a sandbox (see `sandbox`). HTTP itself is `server`'s.
 
 use crate::gate::{Busy, Gate};
-use crate::http::{self, ReadError, Request, Response};
 use crate::sandbox::{Job, Sandbox};
 use serde_json::{Value, json};
-use std::net::TcpStream;
-use std::time::{Duration, Instant};
+use std::sync::Arc;
 
-/// What `GET /` says, so the page's script knows it found this runner and not something else.
+/// What `GET /` says, so a reader (or a test) knows it found this runner and not something else.
 pub const SERVICE_NAME: &str = "futures-book-runner";
 
-/// The largest request body read at all; the code-size limit below gives the friendlier message.
-const MAX_BODY: usize = 1 << 20;
+/// The first line of every Run's output when the runner has no sandbox.
+pub const INSECURE_NOTICE: &str = "local runner: WARNING: started with --insecure, so this code \
+     ran WITHOUT a sandbox, as the runner's user.\n";
 
 pub struct Service {
     pub port: u16,
@@ -30,59 +30,56 @@ pub struct Service {
     pub crates: Vec<(String, String)>,
     pub max_code: usize,
     pub gate: Gate,
-    pub sandbox: Sandbox,
+    pub sandbox: Arc<Sandbox>,
+}
+
+/// A request as `server` hands it over, its body read whole.
+pub struct Request {
+    pub method: String,
+    /// The path without its query string.
+    pub path: String,
+    pub host: Option<String>,
+    pub origin: Option<String>,
+    pub private_network: bool,
+    pub body: Vec<u8>,
+}
+
+/// An answer, for `server` to send.
+pub struct Response {
+    pub status: u16,
+    pub headers: Vec<(&'static str, String)>,
+    pub body: Vec<u8>,
+}
+
+impl Response {
+    pub fn json(status: u16, value: &Value) -> Self {
+        Response {
+            status,
+            headers: vec![("Content-Type", "application/json".to_string())],
+            body: value.to_string().into_bytes(),
+        }
+    }
+
+    fn empty(status: u16) -> Self {
+        Response {
+            status,
+            headers: Vec::new(),
+            body: Vec::new(),
+        }
+    }
 }
 
 impl Service {
-    pub fn handle(&self, mut stream: TcpStream) {
-        let _ = stream.set_read_timeout(Some(Duration::from_secs(10)));
-        let _ = stream.set_write_timeout(Some(Duration::from_secs(10)));
-        let started = Instant::now();
-        let (line, response) = match http::read_request(&mut stream, MAX_BODY) {
-            Ok(request) => {
-                let line = format!(
-                    "{} {} from {}",
-                    request.method,
-                    request.path,
-                    request.header("origin").unwrap_or("no origin")
-                );
-                (line, self.respond(&request))
-            }
-            // The other end went away or never finished: there is no one to answer.
-            Err(ReadError::Io) => return,
-            Err(ReadError::Malformed(why)) => ("malformed request".into(), refusal(400, why)),
-            Err(ReadError::TooLarge { length, unread }) => (
-                {
-                    if unread <= 16 * MAX_BODY {
-                        http::discard(&mut stream, unread);
-                    }
-                    "request too large".into()
-                },
-                refusal(
-                    413,
-                    &format!("the request is {length} bytes; the runner reads at most {MAX_BODY}."),
-                ),
-            ),
-        };
-        // Runs say how they went themselves (see `evaluate`); of the rest, only refusals are news.
-        if response.status >= 400 {
-            eprintln!(
-                "runner: {line} -> {} ({:.2} s): {}",
-                response.status,
-                started.elapsed().as_secs_f64(),
-                String::from_utf8_lossy(&response.body)
-            );
-        }
-        let _ = response.write_to(&mut stream);
-    }
-
-    fn respond(&self, request: &Request) -> Response {
+    /// Answers one request. It may take as long as a job (it waits for the gate and the
+    /// sandbox), so `server` calls it on a blocking thread.
+    pub fn respond(&self, request: &Request) -> Response {
         let hosts = [
             format!("127.0.0.1:{}", self.port),
             format!("localhost:{}", self.port),
         ];
         if !request
-            .header("host")
+            .host
+            .as_deref()
             .is_some_and(|h| hosts.iter().any(|a| a == h))
         {
             return refusal(
@@ -93,7 +90,7 @@ impl Service {
                 ),
             );
         }
-        let origin = request.header("origin");
+        let origin = request.origin.as_deref();
         let allowed = origin.filter(|o| self.origins.iter().any(|a| a == o));
         if let (Some(origin), None) = (origin, allowed) {
             return refusal(
@@ -114,10 +111,7 @@ impl Service {
                     ("Access-Control-Allow-Headers", "Content-Type".into()),
                     ("Access-Control-Max-Age", "600".into()),
                 ]);
-                if request
-                    .header("access-control-request-private-network")
-                    .is_some()
-                {
+                if request.private_network {
                     r.headers
                         .push(("Access-Control-Allow-Private-Network", "true".into()));
                 }
@@ -150,7 +144,8 @@ impl Service {
             "service": SERVICE_NAME,
             "version": env!("CARGO_PKG_VERSION"),
             "crates": self.crates.iter().map(|(name, _)| name).collect::<Vec<_>>(),
-            "isolation": self.sandbox.isolation().describe(),
+            "sandboxed": !self.sandbox.insecure(),
+            "isolation": self.sandbox.describe(),
             "limits": {
                 "code_bytes": self.max_code,
                 "compile_seconds": limits.compile_timeout.as_secs(),
@@ -239,7 +234,7 @@ impl Service {
             release,
             tests,
         };
-        match self.sandbox.evaluate(&job) {
+        match self.sandbox.evaluate(&job, _turn.slot) {
             Ok(outcome) => {
                 eprintln!(
                     "runner: {} run: compiled in {:.2} s{}",
@@ -251,10 +246,15 @@ impl Service {
                     }
                 );
                 // As the playground does: stdout alone on success, everything on failure.
-                let body = if outcome.success {
-                    json!({ "result": outcome.stdout, "error": null })
+                let notice = if self.sandbox.insecure() {
+                    INSECURE_NOTICE.to_string()
                 } else {
-                    let all = outcome.stderr + &outcome.stdout;
+                    String::new()
+                };
+                let body = if outcome.success {
+                    json!({ "result": notice + &outcome.stdout, "error": null })
+                } else {
+                    let all = notice + &outcome.stderr + &outcome.stdout;
                     json!({ "result": all, "error": all })
                 };
                 Response::json(200, &body)
@@ -265,7 +265,7 @@ impl Service {
 }
 
 /// An answer that book.js shows in the code block's output area: it reads `result`.
-fn refusal(status: u16, why: &str) -> Response {
+pub fn refusal(status: u16, why: &str) -> Response {
     let text = format!("local runner: {why}");
     Response::json(status, &json!({ "result": text, "error": text }))
 }

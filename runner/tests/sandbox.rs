@@ -1,0 +1,589 @@
+//! The runner against hostile code, as root and as a user without privileges (see
+//! `support::users`): a canary only the runner's user may read never comes back, one run cannot
+//! see or change another, files a program writes and processes it starts do not outlive it,
+//! slow clients do not block others, and stopping the runner ends every job.
+//!
+//! Each test shows that its attack ran (the compiler's "couldn't read", a program's own report)
+//! so that it cannot pass by accident; how each was seen to fail without its protection is in
+//! runner/README.md.
+
+mod support;
+
+use std::io::Write;
+use std::net::TcpStream;
+use std::path::Path;
+use std::time::{Duration, Instant};
+use support::{As, ORIGIN, Runner, processes, unique, users};
+
+/// Every route by which code could read a file at compile time, or the runner's environment.
+#[test]
+fn a_canary_never_comes_back_at_compile_time() {
+    for who in users() {
+        let runner = Runner::start_as(who, &[]);
+        let canary = runner.canary.display().to_string();
+        let environ = format!("/proc/{}/environ", runner.pid());
+        let attacks = [
+            format!(r#"const S: &str = include_str!("{canary}"); fn main() {{ print!("{{S}}") }}"#),
+            format!(
+                r#"const S: &[u8] = include_bytes!("{canary}"); fn main() {{ print!("{{}}", String::from_utf8_lossy(S)) }}"#
+            ),
+            format!(
+                r#"const S: &[u8] = include_bytes!("{environ}"); fn main() {{ print!("{{}}", String::from_utf8_lossy(S)) }}"#
+            ),
+            format!(r#"#[path = "{canary}"] mod canary; fn main() {{}}"#),
+            format!(r#"#[path = "{environ}"] mod environ; fn main() {{}}"#),
+            format!(
+                r#"std::arch::global_asm!(".pushsection .rodata.leak, \"a\"", ".globl LEAK", "LEAK:", ".incbin \"{canary}\"", ".byte 0", ".popsection");
+unsafe extern "C" {{ static LEAK: [u8; 64]; }}
+fn main() {{ print!("{{}}", String::from_utf8_lossy(unsafe {{ &LEAK }})); }}"#
+            ),
+            format!(
+                r#"const S: &str = include_str!("/proc/self/root{canary}"); fn main() {{ print!("{{S}}") }}"#
+            ),
+        ];
+        for code in attacks {
+            let reply = runner.evaluate(&code);
+            let answer = reply.body.clone();
+            assert!(
+                !answer.contains(&runner.secret),
+                "{who:?}: the canary came back from\n{code}\n{answer}"
+            );
+            assert!(
+                answer.contains("couldn't read") || answer.contains("error"),
+                "{who:?}: the attack did not fail at compile time:\n{code}\n{answer}"
+            );
+        }
+        runner.still_serves();
+    }
+}
+
+/// The same at run time: the file itself, through /proc, and every process's environment.
+#[test]
+fn a_canary_never_comes_back_at_run_time() {
+    for who in users() {
+        let runner = Runner::start_as(who, &[]);
+        let code = format!(
+            r#"fn main() {{
+    let mut paths: Vec<String> = vec![
+        "{canary}".into(),
+        "/proc/{pid}/environ".into(),
+        "/proc/{pid}/root{canary}".into(),
+        "/proc/1/root{canary}".into(),
+        "/proc/self/root{canary}".into(),
+    ];
+    for entry in std::fs::read_dir("/proc").unwrap().flatten() {{
+        paths.push(format!("{{}}/environ", entry.path().display()));
+        paths.push(format!("{{}}/cmdline", entry.path().display()));
+    }}
+    let mut read = 0;
+    for path in &paths {{
+        if let Ok(bytes) = std::fs::read(path) {{
+            read += 1;
+            print!("{{}}", String::from_utf8_lossy(&bytes));
+        }}
+    }}
+    println!();
+    println!("tried {{}} paths, read {{read}}", paths.len());
+}}"#,
+            canary = runner.canary.display(),
+            pid = runner.pid(),
+        );
+        let reply = runner.evaluate(&code);
+        assert!(
+            reply.result().contains("tried "),
+            "{who:?}: the program did not run: {}",
+            reply.body
+        );
+        assert!(
+            !reply.body.contains(&runner.secret),
+            "{who:?}: the canary came back at run time: {}",
+            reply.body
+        );
+        runner.still_serves();
+    }
+}
+
+/// Two runs at once: the attacker looks for the victim's processes and files, tries to kill it
+/// and to rewrite its memory; the victim must finish with its own message, unseen. (The attacker
+/// touches only processes whose program is a playground, so that a failing sandbox harms
+/// nothing else.)
+#[test]
+fn one_run_cannot_see_or_change_another() {
+    for who in users() {
+        let runner = Runner::start_as(who, &["--jobs", "2", "--run-timeout", "15"]);
+        let marker = format!("VICTIM{}", unique().replace('-', ""));
+        let (first, second) = marker.split_at(6);
+        let victim = format!(
+            r#"fn now() -> u128 {{ std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_millis() }}
+fn main() {{
+    let message = String::from("{marker}");
+    let start = now();
+    std::thread::sleep(std::time::Duration::from_secs(6));
+    println!("{{}} {{start}} {{}}", std::hint::black_box(&message), now());
+}}"#
+        );
+        // The attacker never holds the marker whole in its code, only at run time.
+        let attacker = format!(
+            r#"use std::io::{{Read, Seek, SeekFrom, Write}};
+fn now() -> u128 {{ std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_millis() }}
+fn main() {{
+    let marker = ["{first}", "{second}"].concat();
+    let me = std::process::id().to_string();
+    let start = now();
+    let mut seen = 0;
+    let mut found = Vec::new();
+    while now() - start < 5000 {{
+        for entry in std::fs::read_dir("/proc").unwrap().flatten() {{
+            let name = entry.file_name().to_string_lossy().into_owned();
+            if !name.chars().all(|c| c.is_ascii_digit()) || name == me || name == "1" {{ continue; }}
+            seen += 1;
+            let dir = entry.path();
+            // Only other runs' programs are attacked (should the sandbox fail, nothing else of
+            // the machine is touched).
+            let exe = std::fs::read_link(dir.join("exe")).map(|p| p.display().to_string()).unwrap_or_default();
+            if !exe.ends_with("playground") {{ continue; }}
+            for file in ["cmdline", "environ", "cwd/main.rs", "root/job/main.rs"] {{
+                if std::fs::read_to_string(dir.join(file)).is_ok_and(|t| t.contains(&marker)) {{
+                    found.push(format!("{{name}}/{{file}}"));
+                }}
+            }}
+            let maps = std::fs::read_to_string(dir.join("maps")).unwrap_or_default();
+            if let Ok(mut mem) = std::fs::OpenOptions::new().read(true).write(true).open(dir.join("mem")) {{
+                for line in maps.lines().filter(|l| l.contains(" rw")) {{
+                    let range = line.split(' ').next().unwrap();
+                    let (a, b) = range.split_once('-').unwrap();
+                    let (a, b) = (u64::from_str_radix(a, 16).unwrap(), u64::from_str_radix(b, 16).unwrap());
+                    let mut buf = vec![0u8; (b - a).min(1 << 24) as usize];
+                    if mem.seek(SeekFrom::Start(a)).is_ok() && mem.read_exact(&mut buf).is_ok() {{
+                        if let Some(at) = buf.windows(marker.len()).position(|w| w == marker.as_bytes()) {{
+                            found.push(format!("{{name}}/mem"));
+                            let _ = mem.seek(SeekFrom::Start(a + at as u64));
+                            let _ = mem.write_all(&vec![b'X'; marker.len()]);
+                        }}
+                    }}
+                }}
+            }}
+            let _ = std::process::Command::new("kill").args(["-9", &name]).status();
+        }}
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }}
+    println!("attacker {{start}} {{}} saw {{seen}} processes; FOUND {{found:?}}", now());
+}}"#
+        );
+        let (victim_reply, attacker_reply) = std::thread::scope(|scope| {
+            let victim = scope.spawn(|| runner.evaluate(&victim));
+            // The victim compiles first; the attacker's 5 s overlap its 6 s of sleep.
+            std::thread::sleep(Duration::from_millis(300));
+            let attacker = runner.evaluate(&attacker);
+            (victim.join().unwrap(), attacker)
+        });
+        let victim_says = victim_reply.result();
+        let attacker_says = attacker_reply.result();
+        let times = |text: &str, at: usize| -> (u128, u128) {
+            let words: Vec<&str> = text.split_whitespace().collect();
+            (
+                words.get(at).and_then(|w| w.parse().ok()).unwrap_or(0),
+                words.get(at + 1).and_then(|w| w.parse().ok()).unwrap_or(0),
+            )
+        };
+        assert!(
+            victim_says.starts_with(&marker),
+            "{who:?}: the victim was changed or stopped: {}",
+            victim_reply.body
+        );
+        assert!(
+            attacker_says.contains("FOUND []"),
+            "{who:?}: the attacker found the victim: {attacker_says}"
+        );
+        let (v_start, v_end) = times(&victim_says, 1);
+        let (a_start, a_end) = times(&attacker_says, 1);
+        assert!(
+            v_start < a_end && a_start < v_end && v_start > 0 && a_start > 0,
+            "{who:?}: the two runs did not overlap, so this proves nothing:\n{victim_says}\n{attacker_says}"
+        );
+        runner.still_serves();
+    }
+}
+
+/// Files a program leaves in /tmp, /dev/shm, its folder or its TMPDIR are gone from the machine.
+#[test]
+fn files_a_program_writes_are_gone() {
+    for who in users() {
+        let runner = Runner::start_as(who, &[]);
+        let marker = format!("left-{}", unique());
+        let code = format!(
+            r#"fn main() {{
+    let tmp = std::env::var("TMPDIR").unwrap_or("/tmp".into());
+    let mut wrote = 0;
+    for dir in ["/tmp", "/dev/shm", ".", tmp.as_str(), "/var/tmp"] {{
+        if std::fs::write(format!("{{dir}}/{marker}"), vec![7u8; 8 << 20]).is_ok() {{ wrote += 1; }}
+    }}
+    println!("wrote {{wrote}} files");
+}}"#
+        );
+        let reply = runner.evaluate(&code);
+        assert!(
+            reply.result().starts_with("wrote ") && !reply.result().starts_with("wrote 0"),
+            "{who:?}: the program wrote nothing: {}",
+            reply.body
+        );
+        let mut places = vec![
+            Path::new("/tmp").to_path_buf(),
+            Path::new("/dev/shm").to_path_buf(),
+            Path::new("/var/tmp").to_path_buf(),
+            runner.scratch.clone(),
+        ];
+        if who == As::Root {
+            places.push(runner.state_dir());
+            places.push(format!("/proc/{}/root/tmp", runner.pid()).into());
+        }
+        for place in places {
+            let left = find_named(&place, &marker, 4);
+            assert!(left.is_empty(), "{who:?}: left behind: {left:?}");
+        }
+        runner.still_serves();
+    }
+}
+
+fn find_named(dir: &Path, name: &str, depth: usize) -> Vec<String> {
+    let mut found = Vec::new();
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return found;
+    };
+    for entry in entries.flatten() {
+        let path = entry.path();
+        if entry.file_name().to_string_lossy().contains(name) {
+            found.push(path.display().to_string());
+        }
+        if depth > 0 && entry.file_type().is_ok_and(|t| t.is_dir()) {
+            found.extend(find_named(&path, name, depth - 1));
+        }
+    }
+    found
+}
+
+/// The command line of a process started by the tests' programs, unique to this test run.
+fn sleeper(seconds: u32) -> String {
+    static NEXT: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
+    let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    let nanos = unique().rsplit('-').next().unwrap().to_string();
+    let digits = format!("{}{n}{}", std::process::id(), &nanos[nanos.len() - 6..]);
+    format!("{seconds}.{digits}")
+}
+
+fn running(pattern: &str) -> Vec<String> {
+    processes()
+        .into_iter()
+        .filter(|p| p.cmdline.contains(pattern))
+        .map(|p| format!("{} (uid {}) {}", p.pid, p.uid, p.cmdline))
+        .collect()
+}
+
+/// A program that starts processes in new sessions (the way daemons leave) and ends at once.
+fn escaping_program(seconds: &str, then_sleep: u32) -> String {
+    format!(
+        r#"fn main() {{
+    let a = std::process::Command::new("setsid").args(["-f", "sleep", "{seconds}"]).status();
+    let b = std::process::Command::new("sh").args(["-c", "nohup setsid sleep {seconds} >/dev/null 2>&1 &"]).status();
+    println!("started: {{}} {{}}", a.is_ok(), b.is_ok());
+    std::thread::sleep(std::time::Duration::from_secs({then_sleep}));
+}}"#
+    )
+}
+
+#[test]
+fn a_process_in_a_new_session_is_dead_when_the_answer_arrives() {
+    for who in users() {
+        let runner = Runner::start_as(who, &[]);
+        let seconds = sleeper(600);
+        let reply = runner.evaluate(&escaping_program(&seconds, 0));
+        let left = running(&format!("sleep {seconds}"));
+        assert!(
+            reply.result().contains("started: true true"),
+            "{who:?}: {}",
+            reply.body
+        );
+        assert!(left.is_empty(), "{who:?}: still running: {left:?}");
+        assert!(runner.job_processes().is_empty());
+        runner.still_serves();
+    }
+}
+
+#[test]
+fn slow_clients_do_not_block_a_normal_request() {
+    for who in users() {
+        let runner = Runner::start_as(who, &[]);
+        let port = runner.port;
+        let slow: Vec<TcpStream> = (0..70)
+            .map(|_| {
+                let mut stream = TcpStream::connect(("127.0.0.1", port)).unwrap();
+                stream
+                    .write_all(b"POST /evaluate.json HTTP/1.1\r\n")
+                    .unwrap();
+                stream
+            })
+            .collect();
+        let dripping = std::thread::spawn(move || {
+            let mut slow = slow;
+            for _ in 0..4 {
+                std::thread::sleep(Duration::from_secs(1));
+                for stream in &mut slow {
+                    let _ = stream.write_all(b"X");
+                }
+            }
+        });
+        std::thread::sleep(Duration::from_millis(500));
+        let started = Instant::now();
+        let reply = runner.send("GET", "/meta/crates", &[("Origin", ORIGIN)], b"");
+        let took = started.elapsed();
+        assert_eq!(reply.status, 200, "{who:?}: {}", reply.body);
+        assert!(
+            took < Duration::from_secs(2),
+            "{who:?}: a normal request took {took:?} beside 70 slow clients"
+        );
+        dripping.join().unwrap();
+        // Afterwards, Listing 2-1 runs as in the book, and nothing of any job is left.
+        let (code, output) = Runner::listing_2_1();
+        let reply = runner.evaluate(code);
+        assert_eq!(reply.result(), output, "{who:?}: {}", reply.body);
+        assert!(runner.job_folders_left().is_empty(), "{who:?}");
+        assert!(runner.job_processes().is_empty(), "{who:?}");
+    }
+}
+
+/// Waits until a process whose command line holds `pattern` runs (a job has started).
+fn wait_until_running(pattern: &str) {
+    let started = Instant::now();
+    while running(pattern).is_empty() {
+        assert!(
+            started.elapsed() < Duration::from_secs(60),
+            "the job never started"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+#[test]
+fn stopping_the_runner_ends_every_job_and_removes_its_folders() {
+    for who in users() {
+        // SIGTERM: the runner ends its jobs and removes its folder.
+        let mut runner = Runner::start_as(who, &["--run-timeout", "60"]);
+        let seconds = sleeper(600);
+        let pattern = format!("sleep {seconds}");
+        let code = escaping_program(&seconds, 60);
+        std::thread::scope(|scope| {
+            let port = runner.port;
+            scope.spawn(move || {
+                // The answer never comes: the runner stops first.
+                let _ = TcpStream::connect(("127.0.0.1", port)).and_then(|mut s| {
+                    let body = serde_json::json!({ "code": code, "edition": "2024" }).to_string();
+                    let head = format!(
+                        "POST /evaluate.json HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nOrigin: {ORIGIN}\r\nContent-Length: {}\r\n\r\n",
+                        body.len()
+                    );
+                    s.write_all(head.as_bytes())?;
+                    s.write_all(body.as_bytes())?;
+                    let mut sink = Vec::new();
+                    std::io::Read::read_to_end(&mut s, &mut sink)
+                });
+            });
+            wait_until_running(&pattern);
+            runner.stop(libc::SIGTERM);
+        });
+        let left = running(&pattern);
+        assert!(left.is_empty(), "{who:?}: SIGTERM left {left:?}");
+        let folder = runner
+            .tmp
+            .join(format!("futures-book-runner-{}", runner.pid()));
+        assert!(
+            !folder.exists(),
+            "{who:?}: {} is left after SIGTERM",
+            folder.display()
+        );
+
+        // SIGKILL (a crash): the jobs die with it, and the next runner removes its folder.
+        runner.keep_scratch = true;
+        let scratch = runner.scratch.clone();
+        drop(runner);
+        let mut crashed = Runner::start_in(who, &["--run-timeout", "60"], Some(scratch));
+        let seconds = sleeper(600);
+        let pattern = format!("sleep {seconds}");
+        let code = escaping_program(&seconds, 60);
+        let port = crashed.port;
+        let client = std::thread::spawn(move || {
+            let body = serde_json::json!({ "code": code, "edition": "2024" }).to_string();
+            let mut s = TcpStream::connect(("127.0.0.1", port)).unwrap();
+            let head = format!(
+                "POST /evaluate.json HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nOrigin: {ORIGIN}\r\nContent-Length: {}\r\n\r\n",
+                body.len()
+            );
+            let _ = s.write_all(head.as_bytes());
+            let _ = s.write_all(body.as_bytes());
+            let mut sink = Vec::new();
+            let _ = std::io::Read::read_to_end(&mut s, &mut sink);
+        });
+        wait_until_running(&pattern);
+        crashed.stop(libc::SIGKILL);
+        client.join().unwrap();
+        let started = Instant::now();
+        while !running(&pattern).is_empty() && started.elapsed() < Duration::from_secs(5) {
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        let left = running(&pattern);
+        assert!(left.is_empty(), "{who:?}: SIGKILL left {left:?}");
+        let folder = crashed
+            .tmp
+            .join(format!("futures-book-runner-{}", crashed.pid()));
+        crashed.keep_scratch = true;
+        let scratch = crashed.scratch.clone();
+        drop(crashed);
+        let next = Runner::start_in(who, &[], Some(scratch));
+        assert!(
+            !folder.exists(),
+            "{who:?}: the next runner left {} of the one that crashed",
+            folder.display()
+        );
+        next.still_serves();
+    }
+}
+
+/// Inside: user nobody, no capabilities, no_new_privs, its own PID namespace, only its standard
+/// streams (the runner was handed descriptor 10 without close-on-exec, see `support`), and
+/// outside a user that is not the runner's (as root).
+#[test]
+fn a_program_has_no_privileges_and_no_inherited_descriptors() {
+    for who in users() {
+        let runner = Runner::start_as(who, &[]);
+        let about = runner.about();
+        assert_eq!(about["sandboxed"], true, "{about}");
+        let code = r#"fn main() {
+    let status = std::fs::read_to_string("/proc/self/status").unwrap();
+    for key in ["Uid:", "CapEff:", "CapPrm:", "NoNewPrivs:"] {
+        let line = status.lines().find(|l| l.starts_with(key)).unwrap();
+        println!("{}", line.split_whitespace().take(2).collect::<Vec<_>>().join(" "));
+    }
+    let mut fds: Vec<String> = std::fs::read_dir("/proc/self/fd").unwrap()
+        .flatten().map(|e| e.file_name().to_string_lossy().into_owned()).collect();
+    fds.sort();
+    println!("fds {}", fds.join(" "));
+    println!("pid {}", std::process::id());
+    std::thread::sleep(std::time::Duration::from_secs(2));
+}"#;
+        // Meanwhile, the program's user as this machine sees it.
+        let (result, outside) = std::thread::scope(|scope| {
+            let reply = scope.spawn(|| runner.evaluate(code).result());
+            let started = Instant::now();
+            let mut outside = Vec::new();
+            while outside.is_empty() && started.elapsed() < Duration::from_secs(60) {
+                outside = processes()
+                    .into_iter()
+                    .filter(|p| p.cmdline.trim() == "/playground")
+                    .map(|p| p.uid)
+                    .collect();
+                std::thread::sleep(Duration::from_millis(20));
+            }
+            (reply.join().unwrap(), outside)
+        });
+        let lines: Vec<&str> = result.lines().collect();
+        assert_eq!(
+            lines[..4],
+            [
+                "Uid: 65534",
+                "CapEff: 0000000000000000",
+                "CapPrm: 0000000000000000",
+                "NoNewPrivs: 1"
+            ],
+            "{who:?}: {result}"
+        );
+        // 0, 1, 2 and the descriptor read_dir itself holds.
+        assert_eq!(lines[4], "fds 0 1 2 3", "{who:?}: {result}");
+        let pid: u32 = lines[5].strip_prefix("pid ").unwrap().parse().unwrap();
+        assert!(
+            pid < 10,
+            "{who:?}: not in a PID namespace of its own: {result}"
+        );
+        assert!(
+            !outside.is_empty(),
+            "{who:?}: the program was not seen running"
+        );
+        if who == As::Root {
+            assert!(
+                outside.iter().all(|&uid| uid != 0),
+                "{who:?}: the program runs as root on this machine"
+            );
+        }
+        assert!(runner.job_processes().is_empty());
+    }
+}
+
+/// Memory and processes are limited per job, across all its processes, where the machine has
+/// control groups (as root here); elsewhere the runner says so at start-up.
+#[test]
+fn limits_hold_across_all_the_processes_of_a_job() {
+    for who in users() {
+        let runner = Runner::start_as(who, &["--memory", "256", "--processes", "32"]);
+        if !runner.about()["isolation"]
+            .as_str()
+            .unwrap()
+            .contains("per job")
+        {
+            eprintln!(
+                "{who:?}: no control groups for this user here, so limits are per process (the \
+                 runner says so): {}",
+                runner.about()["isolation"]
+            );
+            continue;
+        }
+        // Four processes of 150 MiB each: each is under the limit, together they are not.
+        let code = r#"fn main() {
+    let me = std::env::args().nth(1);
+    if me.is_some() {
+        let v = std::hint::black_box(vec![1u8; 150 << 20]);
+        std::thread::sleep(std::time::Duration::from_secs(1));
+        println!("child held {} MiB", std::hint::black_box(&v).len() >> 20);
+        return;
+    }
+    let children: Vec<_> = (0..4).map(|i| std::process::Command::new("/proc/self/exe").arg(i.to_string()).spawn().unwrap()).collect();
+    let mut ok = 0;
+    for mut c in children { if c.wait().unwrap().success() { ok += 1; } }
+    println!("{ok} of 4 children held 150 MiB");
+}"#;
+        let result = runner.evaluate(code).result();
+        assert!(
+            !result.contains("4 of 4 children"),
+            "{who:?}: 600 MiB in one job under a 256 MiB limit: {result}"
+        );
+        // Threads and processes together: 64 threads under a limit of 32.
+        let code = r#"fn main() {
+    let mut made = 0;
+    let mut handles = Vec::new();
+    for _ in 0..64 {
+        match std::thread::Builder::new().spawn(|| std::thread::sleep(std::time::Duration::from_millis(500))) {
+            Ok(h) => { made += 1; handles.push(h); }
+            Err(_) => break,
+        }
+    }
+    for h in handles { let _ = h.join(); }
+    println!("made {made} threads");
+}"#;
+        let result = runner.evaluate(code).result();
+        assert!(
+            !result.contains("made 64 threads"),
+            "{who:?}: 64 threads under a limit of 32: {result}"
+        );
+        runner.still_serves();
+    }
+}
+
+#[test]
+fn an_insecure_runner_says_so_on_every_run() {
+    let runner = Runner::start(&["--insecure"]);
+    assert_eq!(runner.about()["sandboxed"], false);
+    let reply = runner.evaluate(r#"fn main() { println!("hi"); }"#);
+    let shown = reply.json()["result"].as_str().unwrap().to_string();
+    assert!(
+        shown.starts_with("local runner: WARNING: started with --insecure"),
+        "{shown}"
+    );
+    assert!(shown.ends_with("hi\n"), "{shown}");
+}
