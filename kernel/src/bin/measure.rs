@@ -13,7 +13,8 @@ fn main(_boot_info: &'static boot::BootInfo) -> ! {
     println!("| Measured in the kernel | Kernel thread | Async task |");
     println!("|---|--:|--:|");
     println!(
-        "| Heap per thread or task (average of {} threads, {} tasks) | {} bytes | {} bytes |",
+        "| Heap per thread (stack, guard page, closure, scheduler record) or per task (future, \
+         waker, executor's entries); average of {} threads, {} tasks | {} bytes | {} bytes |",
         f.threads, f.tasks, f.thread_heap_bytes, f.task_heap_bytes
     );
     println!(
@@ -25,7 +26,8 @@ fn main(_boot_info: &'static boot::BootInfo) -> ! {
         f.thread_stack_used
     );
     println!(
-        "| One switch (time-stamp cycles of the host, under QEMU's TCG) | {} | {} |",
+        "| One switch, in the host's time-stamp cycles under QEMU's TCG (for tasks, half of \
+         an executor round: two polls and the round's own checks) | {} | {} |",
         f.thread_switch_cycles, f.task_switch_cycles
     );
     qemu::exit(qemu::ExitCode::Success)
