@@ -8,6 +8,7 @@
 //! args = ["--small"]   # arguments for the run whose stdout output.txt records
 //! bench = "ch04-waiting-costs"   # a benchmark; see bench.rs
 //! miri = true   # its chapter says what Miri reports: run it under Miri (see miri.rs)
+//! # and [[package.metadata.book.miri-experiment]] tables: see miri_experiments.rs
 //! ```
 
 use crate::cmd::Cmd;
@@ -37,6 +38,9 @@ pub struct BookMeta {
     pub bench: Option<String>,
     #[serde(default)]
     pub miri: bool,
+    /// The chapter's experiments under Miri (see miri_experiments.rs).
+    #[serde(default)]
+    pub miri_experiment: Vec<crate::miri_experiments::Experiment>,
 }
 
 #[derive(Deserialize)]

@@ -11,6 +11,7 @@ mod kernel;
 mod links;
 mod listings;
 mod miri;
+mod miri_experiments;
 mod pdf;
 mod plain_mdbook;
 mod runner;

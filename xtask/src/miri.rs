@@ -4,6 +4,7 @@
 //! `[package.metadata.book]`, or a `miri-output.txt`). Each binary's stdout under Miri must match
 //! `miri-output.txt` where Miri prints something else than a real run (the chapter shows that
 //! file), and `output.txt` otherwise; a listing's tests run too. Benchmarks run in quick mode.
+//! The experiments a chapter proposes under Miri are checked too (see miri_experiments.rs).
 //! A step of `cargo xtask test`, and `cargo xtask miri` on its own.
 
 use crate::cmd::Cmd;
@@ -17,7 +18,7 @@ use std::time::{Duration, Instant};
 const MIRI_OUTPUT: &str = "miri-output.txt";
 
 /// How long one listing's run or test may take under Miri (the whole step takes about a minute).
-const TIMEOUT: Duration = Duration::from_secs(5 * 60);
+pub const TIMEOUT: Duration = Duration::from_secs(5 * 60);
 
 /// `cargo xtask miri` and the step of `cargo xtask test`.
 pub fn check(root: &Path) -> Result<()> {
@@ -28,6 +29,7 @@ pub fn check(root: &Path) -> Result<()> {
         if let Some(problem) = run(root, &listing, Mode::Check)? {
             problems.push(problem);
         }
+        problems.extend(crate::miri_experiments::run_all(root, &listing, false)?);
         if has_tests(&listing.dir)? {
             miri(root, &listing, "test", &[])?;
         }
@@ -55,6 +57,7 @@ pub fn bless(root: &Path) -> Result<()> {
         if let Some(problem) = run(root, &listing, Mode::Bless)? {
             bail!("{problem}");
         }
+        crate::miri_experiments::run_all(root, &listing, true)?;
     }
     Ok(())
 }
@@ -147,6 +150,7 @@ fn chosen(root: &Path) -> Result<Vec<Listing>> {
     let mut chosen = Vec::new();
     for listing in all {
         if listing.meta.miri
+            || !listing.meta.miri_experiment.is_empty()
             || listing.dir.join(MIRI_OUTPUT).exists()
             || has_unsafe_and_no_c_calls(&listing)?
         {
