@@ -148,27 +148,46 @@ fn chosen(root: &Path) -> Result<Vec<Listing>> {
     crate::tools::require_miri(root)?;
     let (all, _) = listings::discover(root)?;
     let mut chosen = Vec::new();
+    let mut calling_c = Vec::new();
     for listing in all {
+        let code = Code::of(&listing)?;
         if listing.meta.miri
             || !listing.meta.miri_experiment.is_empty()
             || listing.dir.join(MIRI_OUTPUT).exists()
-            || has_unsafe_and_no_c_calls(&listing)?
+            || (code.uses_unsafe && !code.calls_c)
         {
             chosen.push(listing);
+        } else if code.uses_unsafe {
+            calling_c.push(listing.name);
         }
+    }
+    if !calling_c.is_empty() {
+        eprintln!(
+            "not run under Miri, because they call C functions, which Miri cannot run: {}",
+            calling_c.join(", ")
+        );
     }
     Ok(chosen)
 }
 
-/// A listing with `unsafe` code and no `extern "C"` block.
-fn has_unsafe_and_no_c_calls(listing: &Listing) -> Result<bool> {
-    let mut uses_unsafe = false;
-    for file in files_with_extension(&listing.dir, "rs")? {
-        let text = std::fs::read_to_string(&file)?;
-        if text.contains("extern \"C\"") {
-            return Ok(false);
+/// What a listing's code contains, as far as Miri is concerned.
+struct Code {
+    uses_unsafe: bool,
+    /// An `extern "C"` block: functions Miri cannot run.
+    calls_c: bool,
+}
+
+impl Code {
+    fn of(listing: &Listing) -> Result<Code> {
+        let mut code = Code {
+            uses_unsafe: false,
+            calls_c: false,
+        };
+        for file in files_with_extension(&listing.dir, "rs")? {
+            let text = std::fs::read_to_string(&file)?;
+            code.calls_c |= text.contains("extern \"C\"");
+            code.uses_unsafe |= text.contains("unsafe ");
         }
-        uses_unsafe |= text.contains("unsafe ");
+        Ok(code)
     }
-    Ok(uses_unsafe)
 }
