@@ -8,7 +8,7 @@
 //! is killed whole at the end.
 
 use crate::cgroup::{self, JobCgroup};
-use std::io::{self, Read};
+use std::io::{self, Read, Write};
 use std::os::fd::{AsRawFd, FromRawFd, OwnedFd};
 use std::os::unix::process::CommandExt;
 use std::process::{Command, ExitStatus, Stdio};
@@ -46,32 +46,59 @@ impl Finished {
     }
 }
 
-/// A pipe for bubblewrap's `--info-fd`, through which it tells the process id of the sandbox's
-/// first process (its PID namespace lives exactly as long as that process).
-pub struct InfoPipe {
+/// The descriptors bubblewrap is handed: a pipe for its `--info-fd`, through which it tells the
+/// process id of the sandbox's first process (its PID namespace lives exactly as long as that
+/// process), and a pipe holding the seccomp filter for its `--seccomp`.
+pub struct BwrapFds {
     read: OwnedFd,
     write: OwnedFd,
+    seccomp: Option<OwnedFd>,
 }
 
-impl InfoPipe {
-    pub fn new() -> io::Result<InfoPipe> {
-        let mut fds = [0; 2];
-        // SAFETY: pipe2 writes two descriptors into the array.
-        if unsafe { libc::pipe2(fds.as_mut_ptr(), libc::O_CLOEXEC) } != 0 {
-            return Err(io::Error::last_os_error());
-        }
-        // SAFETY: both descriptors were just created and are owned by nobody else.
-        Ok(unsafe {
-            InfoPipe {
-                read: OwnedFd::from_raw_fd(fds[0]),
-                write: OwnedFd::from_raw_fd(fds[1]),
+fn pipe() -> io::Result<(OwnedFd, OwnedFd)> {
+    let mut fds = [0; 2];
+    // SAFETY: pipe2 writes two descriptors into the array.
+    if unsafe { libc::pipe2(fds.as_mut_ptr(), libc::O_CLOEXEC) } != 0 {
+        return Err(io::Error::last_os_error());
+    }
+    // SAFETY: both descriptors were just created and are owned by nobody else.
+    Ok(unsafe { (OwnedFd::from_raw_fd(fds[0]), OwnedFd::from_raw_fd(fds[1])) })
+}
+
+impl BwrapFds {
+    /// `seccomp`: the filter's bytes (it must fit in a pipe's buffer, 64 KiB).
+    pub fn new(seccomp: Option<&[u8]>) -> io::Result<BwrapFds> {
+        let (read, write) = pipe()?;
+        let seccomp = match seccomp {
+            Some(bytes) => {
+                let (filter_read, filter_write) = pipe()?;
+                std::fs::File::from(filter_write).write_all(bytes)?;
+                Some(filter_read)
             }
+            None => None,
+        };
+        Ok(BwrapFds {
+            read,
+            write,
+            seccomp,
         })
     }
 
-    /// The descriptor number bubblewrap writes to (kept open across its exec).
-    pub fn child_fd(&self) -> i32 {
+    /// The descriptor number bubblewrap writes its status to.
+    pub fn info_fd(&self) -> i32 {
         self.write.as_raw_fd()
+    }
+
+    /// The descriptor number bubblewrap reads the seccomp filter from.
+    pub fn seccomp_fd(&self) -> Option<i32> {
+        self.seccomp.as_ref().map(AsRawFd::as_raw_fd)
+    }
+
+    /// The descriptors that must survive into bubblewrap.
+    fn keep(&self) -> Vec<i32> {
+        let mut keep = vec![self.info_fd()];
+        keep.extend(self.seccomp_fd());
+        keep
     }
 }
 
@@ -82,12 +109,12 @@ impl InfoPipe {
 pub fn run_limited(
     mut command: Command,
     setup: Setup,
-    info: Option<InfoPipe>,
+    info: Option<BwrapFds>,
     cgroup: Option<&JobCgroup>,
     timeout: Duration,
     max_output: usize,
 ) -> io::Result<Finished> {
-    let keep = info.as_ref().map_or(-1, InfoPipe::child_fd);
+    let keep = info.as_ref().map(BwrapFds::keep).unwrap_or_default();
     prepare(&mut command, setup, keep);
     command
         .stdin(Stdio::null())
@@ -99,6 +126,7 @@ pub fn run_limited(
     // The child holds the write end now; reading the status ends when bubblewrap closes it.
     let sandbox_init = info.map(|pipe| {
         drop(pipe.write);
+        drop(pipe.seccomp);
         let (send, receive) = mpsc::channel();
         let mut read = std::fs::File::from(pipe.read);
         thread::spawn(move || {
@@ -224,9 +252,9 @@ fn wait_for_exit(pid: Option<i32>, patience: Duration) {
     unsafe { libc::poll(&mut poll, 1, millis) };
 }
 
-/// The work between fork and exec (see the module's comment). `keep` is a descriptor that must
-/// survive exec (bubblewrap's status pipe), or -1.
-fn prepare(command: &mut Command, setup: Setup, keep: i32) {
+/// The work between fork and exec (see the module's comment). `keep` are the descriptors that
+/// must survive exec (bubblewrap's status and seccomp pipes).
+fn prepare(command: &mut Command, setup: Setup, keep: Vec<i32>) {
     command.process_group(0);
     let parent = std::process::id() as i32;
     // SAFETY: the closure runs between fork and exec and calls only async-signal-safe functions
@@ -239,8 +267,10 @@ fn prepare(command: &mut Command, setup: Setup, keep: i32) {
             if libc::syscall(libc::SYS_close_range, 3u32, u32::MAX, CLOSE_RANGE_CLOEXEC) != 0 {
                 return Err(io::Error::last_os_error());
             }
-            if keep >= 0 && libc::fcntl(keep, libc::F_SETFD, 0) != 0 {
-                return Err(io::Error::last_os_error());
+            for &fd in &keep {
+                if libc::fcntl(fd, libc::F_SETFD, 0) != 0 {
+                    return Err(io::Error::last_os_error());
+                }
             }
             cgroup::join_in_child(&setup.cgroup_fds)?;
             for &(resource, value) in &setup.limits {

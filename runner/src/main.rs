@@ -11,6 +11,7 @@ mod child;
 mod gate;
 mod options;
 mod sandbox;
+mod seccomp;
 mod server;
 mod service;
 mod state;
@@ -119,7 +120,12 @@ fn make_sandbox(options: &Options) -> Result<Sandbox, String> {
         Mode::Insecure
     } else {
         match find_program("bwrap") {
-            Some(bwrap) => Mode::Sandboxed { bwrap },
+            Some(bwrap) => Mode::Sandboxed {
+                bwrap,
+                seccomp: seccomp::program()
+                    .inspect_err(|why| eprintln!("runner: {why}"))
+                    .ok(),
+            },
             None => return Err(cannot_sandbox("bubblewrap (`bwrap`) is not installed")),
         }
     };

@@ -16,7 +16,7 @@
 //! program run as the runner's user with the same limits.
 
 use crate::cgroup::{CgroupLimits, Cgroups, JobCgroup};
-use crate::child::{self, Finished, InfoPipe, Resource, Setup};
+use crate::child::{self, BwrapFds, Finished, Resource, Setup};
 use crate::state::{JobFolder, State};
 use std::ffi::OsString;
 use std::io;
@@ -57,8 +57,12 @@ pub struct Limits {
 }
 
 pub enum Mode {
-    /// Compile and run in bubblewrap (`bwrap` is its path).
-    Sandboxed { bwrap: PathBuf },
+    /// Compile and run in bubblewrap (`bwrap` is its path), with this seccomp filter (see
+    /// `seccomp`) where there is one.
+    Sandboxed {
+        bwrap: PathBuf,
+        seccomp: Option<Vec<u8>>,
+    },
     /// No sandbox: `--insecure`.
     Insecure,
 }
@@ -155,9 +159,16 @@ impl Sandbox {
             (Mode::Sandboxed { .. }, true) => "a user of its own per slot (no account)",
             (Mode::Sandboxed { .. }, false) => "this runner's user, seeing only the sandbox",
         };
+        let seccomp = match &self.mode {
+            Mode::Sandboxed {
+                seccomp: Some(_), ..
+            } => "a seccomp filter",
+            _ => "NO seccomp filter (none for this processor)",
+        };
         format!(
             "bubblewrap sandbox for compiling and running: own mount, PID, network, IPC and user \
-             namespaces, no capabilities, no_new_privs; user nobody inside, {who} outside; {}",
+             namespaces, no capabilities, no_new_privs, {seccomp}; user nobody inside, {who} \
+             outside; {}",
             self.describe_limits()
         )
     }
@@ -396,7 +407,7 @@ impl Sandbox {
     #[allow(clippy::too_many_arguments)]
     fn finish(
         &self,
-        (command, info): (Command, Option<InfoPipe>),
+        (command, info): (Command, Option<BwrapFds>),
         cgroup: Option<&JobCgroup>,
         slot: usize,
         processes: u64,
@@ -443,8 +454,8 @@ impl Sandbox {
 
     /// The start of a command for `stage`: bubblewrap with its mounts, up to the `--` after
     /// which the program goes; in insecure mode a plain command in the job's folder.
-    fn command(&self, stage: Stage) -> (Command, Option<InfoPipe>) {
-        let Mode::Sandboxed { bwrap } = &self.mode else {
+    fn command(&self, stage: Stage) -> (Command, Option<BwrapFds>) {
+        let Mode::Sandboxed { bwrap, seccomp } = &self.mode else {
             let mut command = ProgramCommand::default();
             let dir = match stage {
                 Stage::Compile { folder } => folder.to_path_buf(),
@@ -453,7 +464,7 @@ impl Sandbox {
             command.dir = Some(dir);
             return (command.into_command(), None);
         };
-        let info = InfoPipe::new().ok();
+        let info = BwrapFds::new(seccomp.as_deref()).ok();
         let mut command = Command::new(bwrap);
         command.current_dir("/").env_clear();
         command.args([
@@ -479,7 +490,10 @@ impl Sandbox {
             "/tmp",
         ]);
         if let Some(info) = &info {
-            command.arg("--info-fd").arg(info.child_fd().to_string());
+            command.arg("--info-fd").arg(info.info_fd().to_string());
+            if let Some(fd) = info.seccomp_fd() {
+                command.arg("--seccomp").arg(fd.to_string());
+            }
         }
         for dir in ["/usr/bin", "/usr/lib", "/usr/lib64", "/usr/libexec"] {
             command.args(["--ro-bind-try", dir, dir]);

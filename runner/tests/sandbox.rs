@@ -587,3 +587,34 @@ fn an_insecure_runner_says_so_on_every_run() {
     );
     assert!(shown.ends_with("hi\n"), "{shown}");
 }
+
+/// System calls that reach the parts of the kernel that namespaces do not separate (its
+/// keyrings) or that widen its surface (io_uring) are refused by the seccomp filter.
+#[test]
+fn risky_system_calls_are_refused() {
+    if !cfg!(target_arch = "x86_64") {
+        eprintln!("the system call numbers below are x86-64's; not tested on this processor");
+        return;
+    }
+    for who in users() {
+        let runner = Runner::start_as(who, &[]);
+        let code = r#"unsafe extern "C" { fn syscall(number: i64, ...) -> i64; }
+fn main() {
+    // keyctl(KEYCTL_GET_KEYRING_ID, KEY_SPEC_SESSION_KEYRING, create) and io_uring_setup(1, params).
+    let mut params = [0u8; 120];
+    for (name, result) in [
+        ("keyctl", unsafe { syscall(250, 0i64, -3i64, 1i64) }),
+        ("io_uring_setup", unsafe { syscall(425, 1i64, params.as_mut_ptr()) }),
+    ] {
+        let error = std::io::Error::last_os_error();
+        println!("{name}: {}", if result < 0 { format!("refused ({error})") } else { format!("allowed ({result})") });
+    }
+}"#;
+        let result = runner.evaluate(code).result();
+        assert!(
+            result.contains("keyctl: refused (Operation not permitted")
+                && result.contains("io_uring_setup: refused (Operation not permitted"),
+            "{who:?}: {result}"
+        );
+    }
+}
