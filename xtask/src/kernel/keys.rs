@@ -191,17 +191,28 @@ pub fn serial_flood(kernel: &Path, logs: &Path) -> Result<Flood> {
 }
 // ANCHOR_END: serial_flood
 
-/// The flood's serial output from the stall on, as the book shows it: echoed lines cut short.
+/// The flood's serial output from the stall on, as the book shows it: echoed lines cut short,
+/// and no more than the first and the last few lines.
 pub fn flood_transcript(output: &str) -> String {
+    const FIRST: usize = 8;
+    const LAST: usize = 5;
     let from = output.find("[serial] stalled").unwrap_or(0);
-    let mut transcript = String::new();
-    for line in output[from..].lines().filter(|l| !l.is_empty()) {
-        if line.starts_with('[') || line.len() <= 40 {
-            transcript.push_str(line);
-        } else {
-            transcript.push_str(&format!("{}… ({} characters)", &line[..30], line.len()));
-        }
-        transcript.push('\n');
-    }
-    transcript
+    let lines: Vec<String> = output[from..]
+        .lines()
+        .filter(|l| !l.is_empty())
+        .map(|line| {
+            if line.starts_with('[') || line.len() <= 40 {
+                line.to_string()
+            } else {
+                format!("{}… ({} characters)", &line[..30], line.len())
+            }
+        })
+        .collect();
+    let shown = if lines.len() > FIRST + LAST + 1 {
+        let left_out = format!("… ({} lines left out)", lines.len() - FIRST - LAST);
+        [&lines[..FIRST], &[left_out], &lines[lines.len() - LAST..]].concat()
+    } else {
+        lines
+    };
+    shown.iter().map(|l| format!("{l}\n")).collect()
 }
