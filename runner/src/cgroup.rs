@@ -9,7 +9,7 @@
 //! `pids` hierarchy, as root. Where neither can be had, [`Cgroups::note`] says so and the runner
 //! falls back to per-process limits.
 
-use crate::state::{PREFIX, process_alive};
+use crate::state::{PREFIX, left_by_dead_runners};
 use std::fs::{self, File, OpenOptions};
 use std::io;
 use std::os::fd::AsRawFd;
@@ -207,23 +207,10 @@ fn writable_ancestor(group: &Path) -> Option<PathBuf> {
         .map(Path::to_path_buf)
 }
 
-/// Removes the folders of runners that are no longer running (a crash, a SIGKILL).
+/// Removes the groups of runners that are no longer running (a crash, a SIGKILL).
 fn remove_stale(parent: &Path) {
-    let Ok(entries) = fs::read_dir(parent) else {
-        return;
-    };
-    for entry in entries.flatten() {
-        let name = entry.file_name();
-        let Some(pid) = name
-            .to_str()
-            .and_then(|n| n.strip_prefix(PREFIX))
-            .and_then(|p| p.parse::<i32>().ok())
-        else {
-            continue;
-        };
-        if !process_alive(pid) {
-            remove_tree(&entry.path());
-        }
+    for group in left_by_dead_runners(parent) {
+        remove_tree(&group);
     }
 }
 

@@ -206,24 +206,34 @@ pub fn process_alive(pid: i32) -> bool {
     }
 }
 
-/// Removes `futures-book-runner-<pid>` folders under `temp` whose runner is gone.
-fn remove_stale(temp: &Path) {
-    let Ok(entries) = std::fs::read_dir(temp) else {
-        return;
+/// The `futures-book-runner-<pid>` folders in `parent` whose runner is no longer running (it
+/// crashed or was killed); such folders are left in the temporary folder and in the control
+/// group hierarchies.
+pub fn left_by_dead_runners(parent: &Path) -> Vec<PathBuf> {
+    let Ok(entries) = std::fs::read_dir(parent) else {
+        return Vec::new();
     };
-    for entry in entries.flatten() {
-        let name = entry.file_name();
-        let Some(pid) = name
-            .to_str()
-            .and_then(|n| n.strip_prefix(PREFIX))
-            .and_then(|p| p.parse::<i32>().ok())
-        else {
-            continue;
-        };
-        if !process_alive(pid) && std::fs::remove_dir_all(entry.path()).is_ok() {
+    entries
+        .flatten()
+        .filter(|entry| {
+            entry
+                .file_name()
+                .to_str()
+                .and_then(|n| n.strip_prefix(PREFIX))
+                .and_then(|p| p.parse::<i32>().ok())
+                .is_some_and(|pid| !process_alive(pid))
+        })
+        .map(|entry| entry.path())
+        .collect()
+}
+
+/// Removes what runners no longer running left under `temp`.
+fn remove_stale(temp: &Path) {
+    for folder in left_by_dead_runners(temp) {
+        if std::fs::remove_dir_all(&folder).is_ok() {
             eprintln!(
                 "runner: removed {}, left by a runner that is no longer running",
-                entry.path().display()
+                folder.display()
             );
         }
     }

@@ -265,19 +265,18 @@ fn framing_is_strict() {
     runner.still_serves();
 }
 
-#[test]
-fn a_request_that_drips_in_is_cut_off_at_its_deadline() {
-    let runner = Runner::start(&[]);
+/// Sends `first` at once, then `drip` one byte every half second (each byte well within any idle
+/// timeout), and returns what the runner answered and how long the connection stayed open.
+fn drip_in(runner: &Runner, first: &[u8], drip: &'static [u8]) -> (String, Duration) {
     let mut stream = TcpStream::connect(("127.0.0.1", runner.port)).unwrap();
     stream
         .set_read_timeout(Some(Duration::from_secs(30)))
         .unwrap();
+    stream.write_all(first).unwrap();
     let mut writer = stream.try_clone().unwrap();
     let started = Instant::now();
-    // One byte of headers every half second: each byte comes well within any idle timeout.
-    let drip = std::thread::spawn(move || {
-        let head = b"POST /evaluate.json HTTP/1.1\r\nX-Padding: aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa";
-        for byte in head {
+    let dripping = std::thread::spawn(move || {
+        for byte in drip {
             if writer.write_all(&[*byte]).is_err() {
                 return;
             }
@@ -287,46 +286,38 @@ fn a_request_that_drips_in_is_cut_off_at_its_deadline() {
     let mut answer = Vec::new();
     let _ = stream.read_to_end(&mut answer);
     let took = started.elapsed();
+    drop(stream);
+    dripping.join().unwrap();
+    (String::from_utf8_lossy(&answer).into_owned(), took)
+}
+
+#[test]
+fn a_request_that_drips_in_is_cut_off_at_its_deadline() {
+    let runner = Runner::start(&[]);
+    let (_, took) = drip_in(
+        &runner,
+        b"",
+        b"POST /evaluate.json HTTP/1.1\r\nX-Padding: aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa",
+    );
     assert!(
         took < Duration::from_secs(15),
         "the connection stayed open for {took:?}, past the 10 s deadline"
     );
-    drop(stream);
-    drip.join().unwrap();
     runner.still_serves();
 }
 
 #[test]
 fn a_body_that_drips_in_is_cut_off_at_the_same_deadline() {
     let runner = Runner::start(&[]);
-    let mut stream = TcpStream::connect(("127.0.0.1", runner.port)).unwrap();
-    stream
-        .set_read_timeout(Some(Duration::from_secs(30)))
-        .unwrap();
     let head = format!(
         "POST /evaluate.json HTTP/1.1\r\nHost: 127.0.0.1:{}\r\nOrigin: {ORIGIN}\r\nContent-Length: 100\r\n\r\n",
         runner.port
     );
-    stream.write_all(head.as_bytes()).unwrap();
-    let mut writer = stream.try_clone().unwrap();
-    let started = Instant::now();
-    let drip = std::thread::spawn(move || {
-        for _ in 0..60 {
-            if writer.write_all(b" ").is_err() {
-                return;
-            }
-            std::thread::sleep(Duration::from_millis(500));
-        }
-    });
-    let mut answer = String::new();
-    let _ = stream.read_to_string(&mut answer);
-    let took = started.elapsed();
+    let (answer, took) = drip_in(&runner, head.as_bytes(), &[b' '; 60]);
     assert!(
         took < Duration::from_secs(15),
         "the connection stayed open for {took:?}, past the 10 s deadline"
     );
     assert!(answer.starts_with("HTTP/1.1 408"), "{answer}");
-    drop(stream);
-    drip.join().unwrap();
     runner.still_serves();
 }

@@ -351,6 +351,25 @@ fn slow_clients_do_not_block_a_normal_request() {
     }
 }
 
+/// Sends `code` to be run from another thread, whose answer (if any) is dropped.
+fn send_in_background(runner: &Runner, code: String) -> std::thread::JoinHandle<()> {
+    let port = runner.port;
+    std::thread::spawn(move || {
+        let body = serde_json::json!({ "code": code, "edition": "2024" }).to_string();
+        let Ok(mut stream) = TcpStream::connect(("127.0.0.1", port)) else {
+            return;
+        };
+        let head = format!(
+            "POST /evaluate.json HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nOrigin: {ORIGIN}\r\nContent-Length: {}\r\n\r\n",
+            body.len()
+        );
+        let _ = stream.write_all(head.as_bytes());
+        let _ = stream.write_all(body.as_bytes());
+        let mut sink = Vec::new();
+        let _ = std::io::Read::read_to_end(&mut stream, &mut sink);
+    })
+}
+
 /// Waits until a process whose command line holds `pattern` runs (a job has started).
 fn wait_until_running(pattern: &str) {
     let started = Instant::now();
@@ -366,62 +385,33 @@ fn wait_until_running(pattern: &str) {
 #[test]
 fn stopping_the_runner_ends_every_job_and_removes_its_folders() {
     for who in users() {
-        // SIGTERM: the runner ends its jobs and removes its folder.
-        let mut runner = Runner::start_as(who, &["--run-timeout", "60"]);
-        let seconds = sleeper(600);
-        let pattern = format!("sleep {seconds}");
-        let code = escaping_program(&seconds, 60);
-        std::thread::scope(|scope| {
-            let port = runner.port;
-            scope.spawn(move || {
-                // The answer never comes: the runner stops first.
-                let _ = TcpStream::connect(("127.0.0.1", port)).and_then(|mut s| {
-                    let body = serde_json::json!({ "code": code, "edition": "2024" }).to_string();
-                    let head = format!(
-                        "POST /evaluate.json HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nOrigin: {ORIGIN}\r\nContent-Length: {}\r\n\r\n",
-                        body.len()
-                    );
-                    s.write_all(head.as_bytes())?;
-                    s.write_all(body.as_bytes())?;
-                    let mut sink = Vec::new();
-                    std::io::Read::read_to_end(&mut s, &mut sink)
-                });
-            });
+        // SIGTERM and SIGINT: the runner ends its jobs and removes its folder.
+        for signal in [libc::SIGTERM, libc::SIGINT] {
+            let mut runner = Runner::start_as(who, &["--run-timeout", "60"]);
+            let seconds = sleeper(600);
+            let pattern = format!("sleep {seconds}");
+            let client = send_in_background(&runner, escaping_program(&seconds, 60));
             wait_until_running(&pattern);
-            runner.stop(libc::SIGTERM);
-        });
-        let left = running(&pattern);
-        assert!(left.is_empty(), "{who:?}: SIGTERM left {left:?}");
-        let folder = runner
-            .tmp
-            .join(format!("futures-book-runner-{}", runner.pid()));
-        assert!(
-            !folder.exists(),
-            "{who:?}: {} is left after SIGTERM",
-            folder.display()
-        );
+            runner.stop(signal);
+            client.join().unwrap();
+            let left = running(&pattern);
+            assert!(left.is_empty(), "{who:?}: signal {signal} left {left:?}");
+            let folder = runner
+                .tmp
+                .join(format!("futures-book-runner-{}", runner.pid()));
+            assert!(
+                !folder.exists(),
+                "{who:?}: {} is left after signal {signal}",
+                folder.display()
+            );
+        }
 
         // SIGKILL (a crash): the jobs die with it, and the next runner removes its folder.
-        runner.keep_scratch = true;
-        let scratch = runner.scratch.clone();
-        drop(runner);
-        let mut crashed = Runner::start_in(who, &["--run-timeout", "60"], Some(scratch));
+        let mut crashed = Runner::start_as(who, &["--run-timeout", "60"]);
         let seconds = sleeper(600);
         let pattern = format!("sleep {seconds}");
         let code = escaping_program(&seconds, 60);
-        let port = crashed.port;
-        let client = std::thread::spawn(move || {
-            let body = serde_json::json!({ "code": code, "edition": "2024" }).to_string();
-            let mut s = TcpStream::connect(("127.0.0.1", port)).unwrap();
-            let head = format!(
-                "POST /evaluate.json HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nOrigin: {ORIGIN}\r\nContent-Length: {}\r\n\r\n",
-                body.len()
-            );
-            let _ = s.write_all(head.as_bytes());
-            let _ = s.write_all(body.as_bytes());
-            let mut sink = Vec::new();
-            let _ = std::io::Read::read_to_end(&mut s, &mut sink);
-        });
+        let client = send_in_background(&crashed, code);
         wait_until_running(&pattern);
         crashed.stop(libc::SIGKILL);
         client.join().unwrap();
