@@ -11,16 +11,18 @@ run inside bubblewrap (`bwrap`, Debian package `bubblewrap`): own mount, PID, ne
 user namespaces; only the toolchain, the book's crates (read-only), the system's programs and
 libraries (read-only) and the job's own folder exist there; private, size-limited /tmp and
 /dev/shm; user nobody inside (as root, a user id of its own per slot outside); no capabilities,
-no_new_privs, a new session, no inherited descriptors; killed with the runner. Memory and
-processes are limited per job with control groups (v2, or v1 as root) where the machine offers
-them; otherwise per process, as the start-up message says. Every process of a job is gone when
-its answer is sent; stopping the runner ends every job and removes every job folder.
+no_new_privs, a seccomp filter (no keyrings, io_uring, BPF, ptrace, mounts), a new session, no
+inherited descriptors; killed with the runner. Memory and processes are limited per job with
+control groups (v2, or v1 as root) where the machine offers them; otherwise per process, as the
+start-up message says. Every process of a job is gone when its answer is sent; stopping the
+runner ends every job and removes every job folder.
 
-It does not protect against: kernel bugs reachable from inside a user namespace, reading the
-system's public files under /usr, using the CPU up to the time limits, or a page that a reader
-opens from the book's own address. Without bubblewrap it refuses to start; `--insecure` runs code
-with limits but no sandbox, and every Run then says so. `GET /` on the runner tells which mode is
-active (\"isolation\"), and so does its first line on stderr.
+It does not protect against: kernel bugs reachable from inside a user namespace through the
+system calls the filter allows, reading the system's public files under /usr, using the CPU up
+to the time limits, or a page that a reader opens from the book's own address. Without
+bubblewrap it refuses to start; `--insecure` runs code with limits but no sandbox, and every Run
+then says so. `GET /` on the runner tells which mode is active (\"sandboxed\", \"isolation\"),
+and so does its first line on stderr.
 
 Options (defaults in brackets):
   --port N               port on 127.0.0.1 to listen on; 0 picks a free one [3001]
