@@ -129,7 +129,7 @@ pub const PASTED: usize = 20_000;
 const FLOOD_LIMIT: Duration = Duration::from_secs(30);
 const DROPS_REPORT: (&str, &str) = ("[serial] the queue was full: ", " bytes dropped so far");
 
-/// What the kernel has done with the pasted bytes so far, from its output after `READY`: how
+/// What the kernel has done with the pasted bytes so far, from what it sent after `READY`: how
 /// many it echoed (the paste is lowercase letters; the kernel's own lines start with `[`), and
 /// how many its latest report says it dropped.
 fn accounted(output: &str) -> (usize, usize) {
@@ -147,7 +147,7 @@ fn accounted(output: &str) -> (usize, usize) {
     (echoed, dropped)
 }
 
-/// The result of a flood: the kernel's serial output, and what became of the pasted bytes.
+/// The result of a flood: what the kernel sent from the paste on, and what became of the bytes.
 pub struct Flood {
     pub output: String,
     pub echoed: usize,
@@ -159,13 +159,14 @@ pub struct Flood {
 /// bytes into COM1 at once (QEMU takes them as fast as the kernel reads its UART), waits until
 /// every byte is either echoed or counted as dropped, then types Ctrl-D and expects a clean exit,
 /// all within `FLOOD_LIMIT`. A kernel that freezes under the flood fails on that time limit.
+/// What the kernel sent back is read from the socket (see `Running::received`).
 pub fn serial_flood(kernel: &Path, logs: &Path) -> Result<Flood> {
     let mut running = boot(kernel, "serial flood", "serial-stall").start(logs)?;
     running.wait_for("[serial] stalled", 1, Duration::from_secs(40))?;
     let paste: Vec<u8> = (b'a'..=b'z').cycle().take(PASTED).collect();
     running.limit(FLOOD_LIMIT);
     running.type_serial(&paste)?;
-    running.wait_until(
+    running.wait_until_received(
         "echo or count as dropped every pasted byte",
         FLOOD_LIMIT,
         |output| {
@@ -174,9 +175,12 @@ pub fn serial_flood(kernel: &Path, logs: &Path) -> Result<Flood> {
         },
     )?;
     running.type_serial(&[0x04])?; // Ctrl-D
-    let finished = running.expect_success()?;
-    let (echoed, dropped) = accounted(&finished.output);
-    let (_, dropped_at_exit) = dropped_at_exit(&finished.output)?;
+    let output = running.wait_until_received("say goodbye", FLOOD_LIMIT, |output| {
+        dropped_at_exit(output).is_ok()
+    })?;
+    running.expect_success()?;
+    let (echoed, dropped) = accounted(&output);
+    let (_, dropped_at_exit) = dropped_at_exit(&output)?;
     if echoed + dropped != PASTED || dropped_at_exit != dropped || dropped == 0 {
         bail!(
             "pasted {PASTED} bytes into a stalled queue: the kernel echoed {echoed}, reported \
@@ -184,19 +188,19 @@ pub fn serial_flood(kernel: &Path, logs: &Path) -> Result<Flood> {
         );
     }
     Ok(Flood {
-        output: finished.output,
+        output,
         echoed,
         dropped,
     })
 }
 // ANCHOR_END: serial_flood
 
-/// The flood's serial output from the stall on, as the book shows it: echoed lines cut short,
+/// The flood's serial output from `READY` on, as the book shows it: echoed lines cut short,
 /// and no more than the first and the last few lines.
 pub fn flood_transcript(output: &str) -> String {
     const FIRST: usize = 8;
     const LAST: usize = 5;
-    let from = output.find("[serial] stalled").unwrap_or(0);
+    let from = output.find(READY).unwrap_or(0);
     let lines: Vec<String> = output[from..]
         .lines()
         .filter(|l| !l.is_empty())

@@ -3,10 +3,12 @@
 
 use crate::cmd::{Background, Cmd};
 use anyhow::{Context, Result, bail};
+use std::io::Read;
 use std::io::Write;
 use std::os::unix::net::UnixStream;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 /// QEMU's exit status when the kernel writes `Success` (0x10) to the isa-debug-exit port.
@@ -51,6 +53,8 @@ pub struct Running {
     monitor_socket: Option<PathBuf>,
     monitor: Option<UnixStream>,
     serial: Option<UnixStream>,
+    /// What QEMU sent to the serial socket since the host connected to it.
+    received: Arc<Mutex<Vec<u8>>>,
     started: Instant,
     deadline: Instant,
 }
@@ -114,6 +118,7 @@ impl Boot<'_> {
             monitor_socket,
             monitor: None,
             serial: None,
+            received: Arc::default(),
             started,
             deadline: started + self.timeout,
         };
@@ -129,9 +134,17 @@ impl Boot<'_> {
 }
 
 impl Running {
-    /// What the kernel printed so far.
+    /// What the kernel printed so far, from QEMU's log of the serial port.
     pub fn output(&self) -> String {
         String::from_utf8_lossy(&std::fs::read(&self.log).unwrap_or_default()).into_owned()
+    }
+
+    /// What the kernel printed since the host first typed on the serial console, as read from
+    /// the socket. QEMU's log is not exact while the socket is full: it logs a byte that it
+    /// could not send yet, and logs it again when it sends it.
+    pub fn received(&self) -> String {
+        let bytes = self.received.lock().map(|b| b.clone()).unwrap_or_default();
+        String::from_utf8_lossy(&bytes).into_owned()
     }
 
     fn failure(&self, what: &str) -> anyhow::Error {
@@ -179,9 +192,29 @@ impl Running {
         within: Duration,
         done: impl Fn(&str) -> bool,
     ) -> Result<String> {
+        self.wait_on(Self::output, what, within, done)
+    }
+
+    /// `wait_until`, on what the serial socket received (see `received`).
+    pub fn wait_until_received(
+        &mut self,
+        what: &str,
+        within: Duration,
+        done: impl Fn(&str) -> bool,
+    ) -> Result<String> {
+        self.wait_on(Self::received, what, within, done)
+    }
+
+    fn wait_on(
+        &mut self,
+        read: fn(&Self) -> String,
+        what: &str,
+        within: Duration,
+        done: impl Fn(&str) -> bool,
+    ) -> Result<String> {
         let deadline = self.deadline.min(Instant::now() + within);
         loop {
-            let output = self.output();
+            let output = read(self);
             if done(&output) {
                 return Ok(output);
             }
@@ -233,14 +266,22 @@ impl Running {
 
     // ANCHOR: type_serial
     /// Types bytes on the serial console (COM1's receiving side). Once connected, QEMU sends the
-    /// kernel's output to this socket as well (the log file gets a copy): a thread reads and
-    /// drops it, for if nobody read, QEMU would stop taking the kernel's bytes once the socket's
-    /// buffer is full, and the kernel would wait in its sending loop for ever.
+    /// kernel's output to this socket as well (the log file gets a copy): a thread reads it into
+    /// `received`, for if nobody read, QEMU would stop taking the kernel's bytes once the
+    /// socket's buffer is full, and the kernel would wait in its sending loop for ever.
     pub fn type_serial(&mut self, bytes: &[u8]) -> Result<()> {
         if self.serial.is_none() {
             let stream = self.connect(self.serial_socket.clone())?;
-            let mut output = stream.try_clone()?;
-            std::thread::spawn(move || std::io::copy(&mut output, &mut std::io::sink()));
+            let (mut output, received) = (stream.try_clone()?, self.received.clone());
+            std::thread::spawn(move || {
+                let mut buffer = [0; 4096];
+                while let Ok(n @ 1..) = output.read(&mut buffer) {
+                    let Ok(mut received) = received.lock() else {
+                        break;
+                    };
+                    received.extend_from_slice(&buffer[..n]);
+                }
+            });
             self.serial = Some(stream);
         }
         let serial = self.serial.as_mut().context("connected above")?;
