@@ -83,12 +83,13 @@ pub fn run(root: &Path) -> Result<()> {
 }
 
 /// Starts `mdbook serve` on a free port of 127.0.0.1, waits until the first page is served,
-/// and stops it.
+/// and stops it. It builds into a folder of its own, not `book/`, which later steps test.
 fn serve(root: &Path, cmd: Cmd) -> Result<()> {
     let port = TcpListener::bind("127.0.0.1:0")?.local_addr()?.port();
     let port = port.to_string();
     let _server = cmd
-        .args(["--hostname", "127.0.0.1", "--port", &port])
+        .args(["--hostname", "127.0.0.1", "--port", &port, "--dest-dir"])
+        .arg(root.join("target/plain-mdbook-serve"))
         .spawn()?;
     let title = crate::book::setting(root, &["book", "title"])?.unwrap_or_default();
     let started = Instant::now();
@@ -110,7 +111,8 @@ fn serve(root: &Path, cmd: Cmd) -> Result<()> {
 fn fetch_index(port: &str) -> Result<String> {
     let mut stream = TcpStream::connect(format!("127.0.0.1:{port}"))?;
     stream.set_read_timeout(Some(Duration::from_secs(10)))?;
-    stream.write_all(b"GET /index.html HTTP/1.0\r\nHost: 127.0.0.1\r\n\r\n")?;
+    stream
+        .write_all(b"GET /index.html HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n")?;
     let mut page = String::new();
     stream.read_to_string(&mut page)?;
     Ok(page)
