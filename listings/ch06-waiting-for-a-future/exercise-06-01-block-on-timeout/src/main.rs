@@ -55,18 +55,25 @@ fn main() {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::sync::mpsc;
+    use std::panic;
+    use std::sync::mpsc::{self, RecvTimeoutError};
 
     /// Runs `job` on its own thread and returns its result, unless it takes
-    /// over 10 s.
+    /// over 10 s. A panic on that thread is passed on as it is.
     fn within_10_s<T: Send + 'static>(
         job: impl FnOnce() -> T + Send + 'static,
     ) -> T {
         let (done_tx, done_rx) = mpsc::channel();
-        thread::spawn(move || done_tx.send(job()));
-        done_rx
-            .recv_timeout(Duration::from_secs(10))
-            .expect("block_on_timeout hung")
+        let thread = thread::spawn(move || {
+            let _ = done_tx.send(job());
+        });
+        match done_rx.recv_timeout(Duration::from_secs(10)) {
+            Ok(output) => output,
+            Err(RecvTimeoutError::Disconnected) => {
+                panic::resume_unwind(thread.join().unwrap_err())
+            }
+            Err(RecvTimeoutError::Timeout) => panic!("block_on_timeout hung"),
+        }
     }
 
     #[test]

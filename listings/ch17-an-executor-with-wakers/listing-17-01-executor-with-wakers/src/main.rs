@@ -300,19 +300,27 @@ fn main() {
 mod tests {
     use super::*;
     use std::future::poll_fn;
-    use std::sync::mpsc;
+    use std::panic;
+    use std::sync::mpsc::{self, RecvTimeoutError};
 
     /// Runs `job` on a thread of its own and fails if it has not
-    /// finished within five seconds.
+    /// finished within five seconds. A panic on that thread (a failed
+    /// assertion, say) is passed on as it is.
     fn within_five_seconds(job: impl FnOnce() + Send + 'static) {
         let (done, finished) = mpsc::channel();
-        thread::spawn(move || {
+        let thread = thread::spawn(move || {
             job();
-            done.send(()).unwrap();
+            let _ = done.send(());
         });
-        finished
-            .recv_timeout(Duration::from_secs(5))
-            .expect("the executor did not finish within five seconds");
+        match finished.recv_timeout(Duration::from_secs(5)) {
+            Ok(()) => {}
+            Err(RecvTimeoutError::Disconnected) => {
+                panic::resume_unwind(thread.join().unwrap_err())
+            }
+            Err(RecvTimeoutError::Timeout) => {
+                panic!("the executor did not finish within five seconds")
+            }
+        }
     }
 
     // ANCHOR: test

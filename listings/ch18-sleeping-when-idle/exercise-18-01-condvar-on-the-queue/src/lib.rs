@@ -174,18 +174,26 @@ mod tests {
             });
             executor.run();
         });
-        for round in 0..rounds {
+        'rounds: for round in 0..rounds {
             bell.ring();
             // Spin rather than block: the next ring should come the
             // moment the task answers.
             let deadline = Instant::now() + patience;
             while answered.load(SeqCst) == round {
+                if executor_thread.is_finished() {
+                    break 'rounds; // done, or a panic: see below
+                }
                 if Instant::now() > deadline {
                     return Err(round); // the executor thread sleeps on, forever
                 }
             }
         }
-        executor_thread.join().unwrap();
+        // A panic on the executor's thread is not a stuck executor: pass
+        // it on as it is.
+        if let Err(panic) = executor_thread.join() {
+            std::panic::resume_unwind(panic);
+        }
+        assert_eq!(answered.load(SeqCst), rounds, "`run` returned early");
         Ok(())
     }
     #[test]
