@@ -1,12 +1,17 @@
-// Sends the Run buttons' requests to the local runner (`cargo xtask serve` starts it, see
-// runner/) when the book is read from this machine and the runner answers; otherwise they go to
-// the public playground as usual. On the hosted site this script changes nothing.
+// Sends the Run buttons' requests to the local runner (runner/) when the book is read from this
+// machine; on the hosted site this script changes nothing and the public playground answers.
 //
 // mdBook's book.js calls fetch() for https://play.rust-lang.org/meta/crates (as soon as a page
 // with code loads; the Run buttons stay hidden until it answers) and /evaluate.json (on Run).
 // This script wraps window.fetch for those two addresses only. It must run before book.js, so
 // theme/head.hbs loads it in the page's <head>; book.toml also lists it in additional-js, which
 // is what copies it into the book, and that second load does nothing.
+//
+// Where the runner is comes from `local-runner.json` at the book's root, written by
+// `cargo xtask serve` (and by the browser tests): {"runner": "http://127.0.0.1:PORT", "crates":
+// [...]}, or {"runner": null, "why": "..."} when it could not start. Nothing is guessed and
+// nothing waits on a timer. On a page of this machine, code never goes to the public playground:
+// with no such file, or with the runner down, Run says so instead.
 (function () {
     "use strict";
     if (window.playgroundLocal) {
@@ -14,25 +19,57 @@
     }
     const PLAYGROUND = "https://play.rust-lang.org";
     const ROUTES = ["/evaluate.json", "/meta/crates"];
-    const localPage = ["localhost", "127.0.0.1", "[::1]"].includes(window.location.hostname);
-    // The runner listens on the port after the book's: 3001 beside `mdbook serve`'s 3000.
-    const port = Number(window.location.port || (window.location.protocol === "https:" ? 443 : 80));
-    const runner = localPage ? "http://127.0.0.1:" + (port + 1) : null;
+    const localPage = window.location.protocol === "file:" ||
+        ["localhost", "127.0.0.1", "[::1]"].includes(window.location.hostname);
     const originalFetch = window.fetch.bind(window);
-    let found = null;
+    // This script is <book root>/theme/playground-local(-hash).js.
+    const script = document.currentScript && document.currentScript.src;
+    const configUrl = script ? new URL("../local-runner.json", script).href : null;
+    let config = null;
 
-    // Whether the runner answers, asked once per page.
-    function runnerAnswers() {
-        if (found === null) {
-            const controller = new AbortController();
-            const timer = setTimeout(() => controller.abort(), 2000);
-            found = originalFetch(runner + "/", { cache: "no-store", signal: controller.signal })
-                .then((response) => (response.ok ? response.json() : null))
-                .then((about) => Boolean(about && about.service === "futures-book-runner"))
-                .catch(() => false)
-                .finally(() => clearTimeout(timer));
+    // The runner's address, read once per page.
+    function readConfig() {
+        if (config === null) {
+            config = originalFetch(configUrl, { cache: "no-store" })
+                .then((response) => (response.ok ? response.json() : { runner: null, why: null }))
+                .catch(() => ({ runner: null, why: null }));
         }
-        return found;
+        return config;
+    }
+
+    function answer(body) {
+        return new Response(JSON.stringify(body), {
+            status: 200,
+            headers: { "Content-Type": "application/json" },
+        });
+    }
+
+    // What Run shows when there is no runner to ask.
+    function refusal(text) {
+        const message = "local runner: " + text + " Code from a book served on this machine is not sent to the public playground.";
+        return answer({ result: message, error: message });
+    }
+
+    function ask(settings, route, input, init) {
+        if (!settings.runner) {
+            if (route === "/meta/crates") {
+                return answer({ crates: settings.crates || [] });
+            }
+            return refusal(
+                settings.why
+                    ? "the runner did not start: " + settings.why
+                    : "this book is served without its runner. Serve it with `cargo xtask serve` to run code.",
+            );
+        }
+        const target = typeof input === "string" ? settings.runner + route : new Request(settings.runner + route, input);
+        return originalFetch(target, init).catch(() => {
+            if (route === "/meta/crates") {
+                return answer({ crates: settings.crates || [] });
+            }
+            return refusal(
+                "the runner at " + settings.runner + " does not answer; is `cargo xtask serve` still running?",
+            );
+        });
     }
 
     window.fetch = function (input, init) {
@@ -40,17 +77,11 @@
         const route = typeof url === "string" && url.startsWith(PLAYGROUND + "/")
             ? url.slice(PLAYGROUND.length)
             : null;
-        if (runner === null || !ROUTES.includes(route)) {
+        if (!localPage || !configUrl || !ROUTES.includes(route)) {
             return originalFetch(input, init);
         }
-        return runnerAnswers().then((local) => {
-            if (!local) {
-                return originalFetch(input, init);
-            }
-            const target = typeof input === "string" ? runner + route : new Request(runner + route, input);
-            return originalFetch(target, init);
-        });
+        return readConfig().then((settings) => ask(settings, route, input, init));
     };
 
-    window.playgroundLocal = { runner: runner, runnerAnswers: runner ? runnerAnswers : () => Promise.resolve(false) };
+    window.playgroundLocal = { local: localPage, config: localPage ? readConfig : () => Promise.resolve(null) };
 })();

@@ -1,5 +1,6 @@
-// The Run buttons: on a page of this machine they run code with the local runner; elsewhere (the
-// hosted site), or when no runner answers, they use the public playground as mdBook always did.
+// The Run buttons: on a page of this machine they run code with the local runner, and when it is
+// down they say so (code never leaves the machine); on the hosted site they use the public
+// playground as mdBook always did.
 import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
 import {
@@ -196,14 +197,29 @@ test("on the hosted site, the Run button uses the public playground and never th
     await context.close();
 });
 
-test("on this machine without a runner, the Run button falls back to the public playground", async () => {
-    const ch02 = chapter("ch02-00-preemptive-multitasking.md", "the fallback");
-    const { context, page, toPlayground } = await withStandInPlayground();
+test("on this machine with the runner down, Run says so and nothing leaves the machine", async () => {
+    const ch02 = chapter("ch02-00-preemptive-multitasking.md", "a runner that is down");
+    const { context, page, problems, toPlayground } = await withStandInPlayground();
     await context.route(`${RUNNER_URL}/**`, (route) => route.abort("connectionrefused"));
     await page.goto(url(ch02.html));
     const block = await blockShowing(page, readRepoFile(`${LISTING}/src/main.rs`));
-    assert.equal(await run(block), PUBLIC_ANSWER);
-    assert.deepEqual(toPlayground.sort(), ["/evaluate.json", "/meta/crates"]);
+    const shown = await run(block);
+    assert.match(shown, /local runner: the runner at http:\/\/127\.0\.0\.1:\d+ does not answer/);
+    assert.match(shown, /not sent to the public playground/);
+    assert.deepEqual(toPlayground, []);
+    assert.deepEqual(problems.external, []);
+    await context.close();
+});
+
+test("on this machine without a runner (plain `mdbook serve`), Run says how to get one", async () => {
+    const ch02 = chapter("ch02-00-preemptive-multitasking.md", "a book served without its runner");
+    const { context, page, problems, toPlayground } = await withStandInPlayground();
+    await context.route("**/local-runner.json", (route) => route.fulfill({ status: 404, body: "" }));
+    await page.goto(url(ch02.html));
+    const block = await blockShowing(page, readRepoFile(`${LISTING}/src/main.rs`));
+    assert.match(await run(block), /served without its runner\. Serve it with `cargo xtask serve`/);
+    assert.deepEqual(toPlayground, []);
+    assert.deepEqual(problems.external, []);
     await context.close();
 });
 

@@ -18,8 +18,8 @@ export const BOOK_URL = required("BOOK_URL");
 export const BOOK_HTML = required("BOOK_HTML");
 export const REPO_ROOT = required("REPO_ROOT");
 export const SCREENSHOTS = process.env.SCREENSHOTS || join(REPO_ROOT, "target/browser-screenshots");
-/** The local runner: the port after the book's (see theme/playground-local.js). */
-export const RUNNER_URL = `http://127.0.0.1:${Number(new URL(BOOK_URL).port) + 1}`;
+/** The local runner, as `local-runner.json` in the served book tells the pages. */
+export const RUNNER_URL = required("RUNNER_URL");
 
 const LOCAL_HOSTS = new Set(["127.0.0.1", "localhost", "[::1]"]);
 

@@ -14,15 +14,23 @@ const MERMAID_JS: &str = "src/assets/mermaid.min.js";
 pub fn serve(root: &Path) -> Result<()> {
     tools::install(root)?;
     prepare(root)?;
-    // The Run buttons use it when it answers (theme/playground-local.js); the book works without.
-    let _runner = crate::runner::start(root, 3000)
-        .inspect_err(|error| {
+    // The Run buttons use it (theme/playground-local.js reads where it is from the file written
+    // here); without it they say why, and code never leaves this machine.
+    let origins = [
+        "http://localhost:3000".to_string(),
+        "http://127.0.0.1:3000".to_string(),
+    ];
+    let runner = crate::runner::start(root, 3001, &origins, &[]);
+    let why = match &runner {
+        Ok(_) => String::new(),
+        Err(error) => {
             eprintln!(
-                "warning: the local runner did not start ({error:#}); \
-                 Run buttons will try the public playground."
-            )
-        })
-        .ok();
+                "warning: the local runner did not start ({error:#}); Run buttons will say so."
+            );
+            format!("{error:#}")
+        }
+    };
+    crate::runner::write_page_config(&root.join("src"), runner.as_ref().map_err(|_| why.as_str()))?;
     eprintln!("Serving the book at http://localhost:3000 (Ctrl-C stops it).");
     Cmd::new("mdbook")
         .args(["serve", "--hostname", "127.0.0.1", "--port", "3000"])
@@ -65,9 +73,17 @@ pub fn build_and_check_links(root: &Path) -> Result<()> {
 }
 
 pub fn build(root: &Path) -> Result<()> {
+    build_into(root, &root.join("book"))
+}
+
+/// `mdbook build` into `dest`: the usual `book/`, or a folder of a check's own that no other
+/// step rebuilds under it (the browser suite's).
+pub fn build_into(root: &Path, dest: &Path) -> Result<()> {
     prepare(root)?;
     let out = Cmd::new("mdbook")
         .arg("build")
+        .arg("--dest-dir")
+        .arg(dest)
         .dir(root)
         .env("RUST_BACKTRACE", "0")
         .env("RUST_LIB_BACKTRACE", "0")

@@ -1,19 +1,29 @@
 //! The built book in a real browser: tests/browser/ (Node's test runner driving Debian's headless
-//! Chromium through playwright-core) against book/html, served on this machine with the local
-//! runner behind its Run buttons. Screenshots land in target/browser-screenshots.
+//! Chromium through playwright-core) against the built book, served on this machine with the local
+//! runner behind its Run buttons (the pages are told where it is, as `cargo xtask serve` tells
+//! them). It builds what it tests first: the book, into target/browser-book, and the PDF the
+//! pages link to. Screenshots land in target/browser-screenshots.
 
 use crate::cmd::Cmd;
-use crate::{book, runner, tools};
-use anyhow::{Context, Result, bail};
+use crate::{book, pdf, runner, tools};
+use anyhow::{Context, Result};
 use std::net::TcpListener;
 use std::path::Path;
 use std::time::Duration;
 
 pub fn test(root: &Path) -> Result<()> {
-    let html = root.join("book/html");
-    if !html.join("index.html").exists() {
-        bail!("book/html/index.html is missing: build the book first (`mdbook build`)");
-    }
+    // The book this suite tests is built here, into a folder of its own, so it never tests what
+    // an earlier step (or an earlier edit) left in book/html, and no other build replaces it
+    // while the suite runs.
+    let built = root.join("target/browser-book");
+    book::build_into(root, &built)?;
+    let html = built.join("html");
+    // The introduction links the offline PDF, which the hosted site serves beside the pages.
+    let pdf = pdf::build(root)?;
+    std::fs::copy(
+        &pdf,
+        html.join(pdf.file_name().context("the PDF has a name")?),
+    )?;
     tools::require_system(root, "chromium")?;
     tools::require_node()?;
     let suite = root.join("tests/browser");
@@ -25,9 +35,12 @@ pub fn test(root: &Path) -> Result<()> {
         .trim()
         .to_string();
 
-    let book_port = free_port_pair()?;
+    let book_port = free_port()?;
     let site = site_path(root)?;
-    let _runner = runner::start(root, book_port)?;
+    let origins = [format!("http://127.0.0.1:{book_port}")];
+    let runner = runner::start(root, 0, &origins, &[])?;
+    // As `cargo xtask serve` does, the pages are told where the runner is.
+    runner::write_page_config(&html, Ok(&runner))?;
     let mut server = Cmd::new("node")
         .arg(suite.join("serve-static.mjs"))
         .arg(&html)
@@ -54,6 +67,7 @@ pub fn test(root: &Path) -> Result<()> {
         .env("REPO_ROOT", root)
         .env("SCREENSHOTS", &screenshots)
         .env("CHROMIUM", chromium)
+        .env("RUNNER_URL", runner.url())
         .timeout(Duration::from_secs(15 * 60))
         .run()
         .context(
@@ -61,16 +75,9 @@ pub fn test(root: &Path) -> Result<()> {
         )
 }
 
-/// A free port for the book whose next port is free too (for the runner).
-fn free_port_pair() -> Result<u16> {
-    for _ in 0..50 {
-        let book = TcpListener::bind("127.0.0.1:0")?;
-        let port = book.local_addr()?.port();
-        if port < u16::MAX && TcpListener::bind(("127.0.0.1", port + 1)).is_ok() {
-            return Ok(port);
-        }
-    }
-    bail!("found no two free ports in a row on 127.0.0.1")
+/// A port of 127.0.0.1 that is free now.
+fn free_port() -> Result<u16> {
+    Ok(TcpListener::bind("127.0.0.1:0")?.local_addr()?.port())
 }
 
 /// The path the hosted site lives under (book.toml's `site-url`), e.g. `/futures-from-the-ground-up/`.

@@ -32,8 +32,8 @@ cargo xtask <job>
   bless          rewrite the checked files from fresh runs: every output.txt, the compiler's
                  messages (listings/compile-fail/*.stderr), Miri's outputs (miri-output.txt) and
                  the type layouts of rustc -Zprint-type-sizes (type-sizes.txt)
-  bench          run the benchmarks (the listings' and the kernel's) and rewrite the tables
-                 in src/generated/
+  bench          run the benchmarks (the listings', the kernel's and the runner's) and rewrite
+                 the tables in src/generated/
   miri           run under Miri the listings it checks (the step `listings under Miri`)
   pdf            build the offline PDF into book/pdf/ with headless Chromium
   install-tools  install the pinned tools from ci/tools.toml (and mermaid's script into src/)
@@ -65,7 +65,9 @@ fn run(args: &[String]) -> Result<()> {
             .and_then(|()| compile_fail::bless(&root))
             .and_then(|()| miri::bless(&root))
             .and_then(|()| type_sizes::bless(&root)),
-        "bench" => bench::write_tables(&root).and_then(|()| kernel::bench(&root)),
+        "bench" => bench::write_tables(&root)
+            .and_then(|()| kernel::bench(&root))
+            .and_then(|()| runner::bench(&root, false)),
         "pdf" => tools::install(&root).and_then(|()| pdf::build(&root).map(|_| ())),
         "miri" => miri::check(&root),
         // Also copies mermaid's script out of the pinned mdbook-mermaid, for plain `mdbook serve`.
@@ -93,7 +95,9 @@ fn test(root: &Path, args: &[String]) -> Result<()> {
         ("includes and listings", includes::check),
         ("listing tests", listings::test),
         ("listing outputs", listings::check_outputs),
-        ("benchmarks, quick mode", bench::check_quick),
+        ("benchmarks, quick mode", |root| {
+            bench::check_quick(root).and_then(|()| runner::bench(root, true))
+        }),
         ("listings under Miri", miri::check),
         ("type layouts (rustc -Zprint-type-sizes)", type_sizes::check),
         (
