@@ -149,7 +149,7 @@ impl Runner {
             std::fs::copy(runner, scratch.join("bin/runner")).unwrap();
             let script = format!(
                 "mount --bind '{sysroot}' '{scratch}/sysroot' && exec setpriv --reuid={uid} \
-                 --regid={gid} --clear-groups --inh-caps=-all -- \"$@\"",
+                 --regid={gid} --clear-groups -- \"$@\"",
                 sysroot = sysroot().display(),
                 scratch = scratch.display(),
             );
