@@ -352,8 +352,7 @@ fn slow_clients_do_not_block_a_normal_request() {
 }
 
 /// Sends `code` to be run from another thread, whose answer (if any) is dropped.
-fn send_in_background(runner: &Runner, code: String) -> std::thread::JoinHandle<()> {
-    let port = runner.port;
+fn send_in_background(port: u16, code: String) -> std::thread::JoinHandle<()> {
     std::thread::spawn(move || {
         let body = serde_json::json!({ "code": code, "edition": "2024" }).to_string();
         let Ok(mut stream) = TcpStream::connect(("127.0.0.1", port)) else {
@@ -390,7 +389,7 @@ fn stopping_the_runner_ends_every_job_and_removes_its_folders() {
             let mut runner = Runner::start_as(who, &["--run-timeout", "60"]);
             let seconds = sleeper(600);
             let pattern = format!("sleep {seconds}");
-            let client = send_in_background(&runner, escaping_program(&seconds, 60));
+            let client = send_in_background(runner.port, escaping_program(&seconds, 60));
             wait_until_running(&pattern);
             runner.stop(signal);
             client.join().unwrap();
@@ -411,7 +410,7 @@ fn stopping_the_runner_ends_every_job_and_removes_its_folders() {
         let seconds = sleeper(600);
         let pattern = format!("sleep {seconds}");
         let code = escaping_program(&seconds, 60);
-        let client = send_in_background(&crashed, code);
+        let client = send_in_background(crashed.port, code);
         wait_until_running(&pattern);
         crashed.stop(libc::SIGKILL);
         client.join().unwrap();
@@ -607,4 +606,61 @@ fn main() {
             "{who:?}: {result}"
         );
     }
+}
+
+/// `cargo xtask` starts the runner with --exit-with-parent: when xtask dies, however it dies, the
+/// runner ends its jobs and removes its folder.
+#[test]
+fn the_death_of_its_parent_stops_the_runner_and_its_jobs() {
+    use std::io::BufRead;
+    use std::process::{Command, Stdio};
+    let tmp = std::env::temp_dir().join(format!("runner-test-{}", unique()));
+    std::fs::create_dir_all(&tmp).unwrap();
+    // The parent: a shell that starts the runner and waits.
+    let mut parent = Command::new("sh")
+        .args(["-c", "\"$0\" \"$@\" & wait"])
+        .arg(env!("CARGO_BIN_EXE_runner"))
+        .args([
+            "--port",
+            "0",
+            "--allow-origin",
+            ORIGIN,
+            "--exit-with-parent",
+        ])
+        .args(["--run-timeout", "60"])
+        .env("TMPDIR", &tmp)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut line = String::new();
+    std::io::BufReader::new(parent.stdout.take().unwrap())
+        .read_line(&mut line)
+        .unwrap();
+    let port: u16 = line.trim().rsplit(':').next().unwrap().parse().unwrap();
+    let runner = processes()
+        .into_iter()
+        .find(|p| p.ppid == parent.id())
+        .expect("the runner runs under its parent")
+        .pid;
+    let seconds = sleeper(600);
+    let pattern = format!("sleep {seconds}");
+    let client = send_in_background(port, escaping_program(&seconds, 60));
+    wait_until_running(&pattern);
+    parent.kill().unwrap();
+    parent.wait().unwrap();
+    client.join().unwrap();
+    let started = Instant::now();
+    while processes().iter().any(|p| p.pid == runner) {
+        assert!(
+            started.elapsed() < Duration::from_secs(20),
+            "the runner outlived its parent"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let left = running(&pattern);
+    assert!(left.is_empty(), "the job outlived the runner: {left:?}");
+    let folder = tmp.join(format!("futures-book-runner-{runner}"));
+    assert!(!folder.exists(), "{} is left", folder.display());
+    let _ = std::fs::remove_dir_all(&tmp);
 }
