@@ -11,7 +11,8 @@ run inside bubblewrap (`bwrap`, Debian package `bubblewrap`): own mount, PID, ne
 user namespaces; only the toolchain, the book's crates (read-only), the system's programs and
 libraries (read-only) and the job's own folder exist there; private, size-limited /tmp and
 /dev/shm; user nobody inside (as root, a user id of its own per slot outside); no capabilities,
-no_new_privs, a seccomp filter (no keyrings, io_uring, BPF, ptrace, mounts), a new session, no
+no_new_privs, a seccomp filter (no keyrings, io_uring, BPF, ptrace, mounts, sockets but Unix,
+IPv4 and IPv6: no vsock to a virtual machine's host), a new session, no
 inherited descriptors; killed with the runner. Memory and processes are limited per job with
 control groups (v2, or v1 as root) where the machine offers them; otherwise per process, as the
 start-up message says. Every process of a job is gone when its answer is sent; stopping the

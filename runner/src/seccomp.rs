@@ -1,11 +1,17 @@
 //! A seccomp filter for every process in a sandbox (bubblewrap's `--seccomp`): system calls that
 //! no program of the book needs and that expose the kernel more than the rest (the kernel's
 //! keyrings, which namespaces do not separate; io_uring, BPF, perf events, userfaultfd; module,
-//! mount and namespace calls; ptrace) fail with EPERM. A defence in depth: the namespaces and
-//! the missing capabilities already keep most of these from doing harm. The filter is compiled
-//! by seccompiler (rust-vmm's, as Firecracker uses) into classic BPF.
+//! mount and namespace calls; ptrace) fail with EPERM. So do sockets of any family but Unix, IPv4
+//! and IPv6: the others are not all confined by a network namespace (vsock reaches the host of a
+//! virtual machine, such as WSL2's, whatever namespace the caller is in) and netlink, packet and
+//! the rest only widen the kernel's surface. A defence in depth: the namespaces and the missing
+//! capabilities already keep most of these from doing harm. The filter is compiled by
+//! seccompiler (rust-vmm's, as Firecracker uses) into classic BPF.
 
-use seccompiler::{BpfProgram, SeccompAction, SeccompFilter, TargetArch};
+use seccompiler::{
+    BpfProgram, SeccompAction, SeccompCmpArgLen, SeccompCmpOp, SeccompCondition, SeccompFilter,
+    SeccompRule, TargetArch,
+};
 use std::collections::BTreeMap;
 
 /// The system calls refused.
@@ -46,6 +52,22 @@ const REFUSED: &[libc::c_long] = &[
     libc::SYS_vhangup,
 ];
 
+/// The address families `socket` and `socketpair` may ask for (their first argument).
+const SOCKET_FAMILIES: &[libc::c_int] = &[libc::AF_UNIX, libc::AF_INET, libc::AF_INET6];
+
+/// The rule that matches (and so refuses) a socket of any other family: every condition of a
+/// rule must hold for it to match.
+fn other_families() -> Result<SeccompRule, String> {
+    let conditions = SOCKET_FAMILIES
+        .iter()
+        .map(|&family| {
+            SeccompCondition::new(0, SeccompCmpArgLen::Dword, SeccompCmpOp::Ne, family as u64)
+        })
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(|e| format!("cannot build the seccomp filter: {e}"))?;
+    SeccompRule::new(conditions).map_err(|e| format!("cannot build the seccomp filter: {e}"))
+}
+
 /// The filter as the bytes bubblewrap reads (an array of `struct sock_filter`), or why there is
 /// none on this processor.
 pub fn program() -> Result<Vec<u8>, String> {
@@ -56,7 +78,10 @@ pub fn program() -> Result<Vec<u8>, String> {
     } else {
         return Err("no seccomp filter for this processor".into());
     };
-    let rules: BTreeMap<i64, Vec<_>> = REFUSED.iter().map(|&call| (call, Vec::new())).collect();
+    let mut rules: BTreeMap<i64, Vec<_>> = REFUSED.iter().map(|&call| (call, Vec::new())).collect();
+    for call in [libc::SYS_socket, libc::SYS_socketpair] {
+        rules.insert(call, vec![other_families()?]);
+    }
     let filter = SeccompFilter::new(
         rules,
         SeccompAction::Allow,

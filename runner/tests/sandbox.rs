@@ -578,7 +578,8 @@ fn an_insecure_runner_says_so_on_every_run() {
 }
 
 /// System calls that reach the parts of the kernel that namespaces do not separate (its
-/// keyrings) or that widen its surface (io_uring) are refused by the seccomp filter.
+/// keyrings, vsock sockets) or that widen its surface (io_uring, netlink and packet sockets) are
+/// refused by the seccomp filter; Unix, IPv4 and IPv6 sockets are not.
 #[test]
 fn risky_system_calls_are_refused() {
     if !cfg!(target_arch = "x86_64") {
@@ -589,22 +590,53 @@ fn risky_system_calls_are_refused() {
         let runner = Runner::start_as(who, &[]);
         let code = r#"unsafe extern "C" { fn syscall(number: i64, ...) -> i64; }
 fn main() {
-    // keyctl(KEYCTL_GET_KEYRING_ID, KEY_SPEC_SESSION_KEYRING, create) and io_uring_setup(1, params).
+    // keyctl(KEYCTL_GET_KEYRING_ID, KEY_SPEC_SESSION_KEYRING, create), io_uring_setup(1, params),
+    // socket(family, SOCK_STREAM or SOCK_RAW, 0) and socketpair(AF_VSOCK, SOCK_STREAM, 0, fds).
     let mut params = [0u8; 120];
+    let mut fds = [0i32; 2];
     for (name, result) in [
         ("keyctl", unsafe { syscall(250, 0i64, -3i64, 1i64) }),
         ("io_uring_setup", unsafe { syscall(425, 1i64, params.as_mut_ptr()) }),
+        ("socket(AF_VSOCK)", unsafe { syscall(41, 40i64, 1i64, 0i64) }),
+        ("socketpair(AF_VSOCK)", unsafe { syscall(53, 40i64, 1i64, 0i64, fds.as_mut_ptr()) }),
+        ("socket(AF_NETLINK)", unsafe { syscall(41, 16i64, 3i64, 0i64) }),
+        ("socket(AF_PACKET)", unsafe { syscall(41, 17i64, 3i64, 0i64) }),
+        ("socket(AF_INET)", unsafe { syscall(41, 2i64, 1i64, 0i64) }),
+        ("socket(AF_INET6)", unsafe { syscall(41, 10i64, 1i64, 0i64) }),
+        ("socket(AF_UNIX)", unsafe { syscall(41, 1i64, 1i64, 0i64) }),
+        // Only the low 32 bits are the family: the kernel reads an int.
+        ("socket(AF_UNIX + 2^32)", unsafe { syscall(41, 1i64 + (1i64 << 32), 1i64, 0i64) }),
     ] {
         let error = std::io::Error::last_os_error();
         println!("{name}: {}", if result < 0 { format!("refused ({error})") } else { format!("allowed ({result})") });
     }
 }"#;
         let result = runner.evaluate(code).result();
-        assert!(
-            result.contains("keyctl: refused (Operation not permitted")
-                && result.contains("io_uring_setup: refused (Operation not permitted"),
-            "{who:?}: {result}"
-        );
+        for refused in [
+            "keyctl",
+            "io_uring_setup",
+            "socket(AF_VSOCK)",
+            "socketpair(AF_VSOCK)",
+            "socket(AF_NETLINK)",
+            "socket(AF_PACKET)",
+        ] {
+            assert!(
+                result.contains(&format!("{refused}: refused (Operation not permitted")),
+                "{who:?}: {refused} was not refused by the filter: {result}"
+            );
+        }
+        // The families programs use still work (inside a network namespace of their own).
+        for allowed in [
+            "socket(AF_INET)",
+            "socket(AF_INET6)",
+            "socket(AF_UNIX)",
+            "socket(AF_UNIX + 2^32)",
+        ] {
+            assert!(
+                result.contains(&format!("{allowed}: allowed")),
+                "{who:?}: {allowed} was refused: {result}"
+            );
+        }
     }
 }
 
