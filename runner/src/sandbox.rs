@@ -536,6 +536,10 @@ impl Sandbox {
                 command.args(["--setenv", "RUST_BACKTRACE", "0"]);
             }
         }
+        // Last, once every mount point exists: the sandbox's own root and /dev are tmpfs
+        // folders without a size limit, so no program may write to them (the folders above
+        // are mounts of their own and stay as they are).
+        command.args(["--remount-ro", "/dev", "--remount-ro", "/"]);
         command.arg("--");
         (command, info)
     }

@@ -237,9 +237,46 @@ fn files_a_program_writes_are_gone() {
             places.push(runner.state_dir());
             places.push(format!("/proc/{}/root/tmp", runner.pid()).into());
         }
+        let mut left = Vec::new();
         for place in places {
-            let left = find_named(&place, &marker, 4);
-            assert!(left.is_empty(), "{who:?}: left behind: {left:?}");
+            left.extend(find_named(&place, &marker, 4));
+        }
+        // Removed before the check, so that a failing run does not leave them on the machine.
+        for file in &left {
+            let _ = std::fs::remove_file(file);
+        }
+        assert!(left.is_empty(), "{who:?}: left behind: {left:?}");
+        runner.still_serves();
+    }
+}
+
+/// The sandbox's own `/` and `/dev` are tmpfs folders with no size limit of their own: a program
+/// may write into neither (only into its bounded /tmp, /dev/shm and /work).
+#[test]
+fn the_sandbox_root_and_dev_are_read_only() {
+    for who in users() {
+        let runner = Runner::start_as(who, &[]);
+        let code = r#"fn main() {
+    for dir in ["/", "/dev", "/usr", "/tmp", "/dev/shm", "/work"] {
+        let path = format!("{}/fill", dir.trim_end_matches('/'));
+        let written = std::fs::write(&path, vec![7u8; 1 << 20]);
+        println!("{dir}: {}", match written { Ok(()) => "written".to_string(), Err(e) => format!("refused ({e})") });
+    }
+}"#;
+        let result = runner.evaluate(code).result();
+        for refused in ["/", "/dev", "/usr"] {
+            assert!(
+                result
+                    .lines()
+                    .any(|l| l.starts_with(&format!("{refused}: refused"))),
+                "{who:?}: a program could write into {refused}: {result}"
+            );
+        }
+        for written in ["/tmp", "/dev/shm", "/work"] {
+            assert!(
+                result.lines().any(|l| l == format!("{written}: written")),
+                "{who:?}: a program could not write into {written}: {result}"
+            );
         }
         runner.still_serves();
     }
