@@ -9,9 +9,10 @@
 //
 // Where the runner is comes from `local-runner.json` at the book's root, written by
 // `cargo xtask serve` (and by the browser tests): {"runner": "http://127.0.0.1:PORT", "crates":
-// [...]}, or {"runner": null, "why": "..."} when it could not start. Nothing is guessed and
-// nothing waits on a timer. On a page of this machine, code never goes to the public playground:
-// with no such file, or with the runner down, Run says so instead.
+// [...]}, or {"runner": null, "why": "..."} when it could not start. It is read as the page
+// loads; the crate list is answered from it, and only a Run goes to the runner. Nothing is
+// guessed and nothing waits on a timer. On a page of this machine, code never goes to the public
+// playground: with no such file, or with the runner down, Run says so instead.
 (function () {
     "use strict";
     if (window.playgroundLocal) {
@@ -51,10 +52,12 @@
     }
 
     function ask(settings, route, input, init) {
+        // The crate list is the one xtask gave the runner, so it is answered here at once: a
+        // page busy drawing (print.html holds every chapter) must not wait for it.
+        if (route === "/meta/crates") {
+            return answer({ crates: settings.crates || [] });
+        }
         if (!settings.runner) {
-            if (route === "/meta/crates") {
-                return answer({ crates: settings.crates || [] });
-            }
             return refusal(
                 settings.why
                     ? "the runner did not start: " + settings.why
@@ -62,14 +65,9 @@
             );
         }
         const target = typeof input === "string" ? settings.runner + route : new Request(settings.runner + route, input);
-        return originalFetch(target, init).catch(() => {
-            if (route === "/meta/crates") {
-                return answer({ crates: settings.crates || [] });
-            }
-            return refusal(
-                "the runner at " + settings.runner + " does not answer; is `cargo xtask serve` still running?",
-            );
-        });
+        return originalFetch(target, init).catch(() =>
+            refusal("the runner at " + settings.runner + " does not answer; is `cargo xtask serve` still running?"),
+        );
     }
 
     window.fetch = function (input, init) {
@@ -83,5 +81,9 @@
         return readConfig().then((settings) => ask(settings, route, input, init));
     };
 
+    if (localPage && configUrl) {
+        // Asked now, while the page loads, so the answer is there when book.js asks.
+        readConfig();
+    }
     window.playgroundLocal = { local: localPage, config: localPage ? readConfig : () => Promise.resolve(null) };
 })();
