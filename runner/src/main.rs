@@ -45,7 +45,13 @@ fn start() -> Result<(), String> {
         crates: options.crates.clone(),
         max_code: options.max_code,
         gate: Gate::new(
-            options.jobs,
+            // Without control groups one job's processes count against the limits of every job
+            // of this user, so one at a time (see --allow-no-cgroups).
+            if sandbox.cgroups.available() {
+                options.jobs
+            } else {
+                1
+            },
             options.queue,
             Duration::from_secs(options.max_wait),
         ),
@@ -146,6 +152,18 @@ fn make_sandbox(options: &Options) -> Result<Sandbox, String> {
         }
     })?;
     let cgroups = cgroup::Cgroups::detect();
+    if !cgroups.available() && !options.insecure && !options.allow_no_cgroups {
+        state.remove();
+        return Err(format!(
+            "cannot limit a job as a whole: {}.\n\
+             Without control groups, memory can be limited only per process and processes only \
+             per user, so one job could hold many times --memory and starve another. Run the \
+             runner as root (cgroup v1 or v2), or where systemd delegates the memory and pids \
+             controllers of cgroup v2 to this user (a desktop session does), or start it with \
+             --allow-no-cgroups to run one job at a time under limits per process.",
+            cgroups.note
+        ));
+    }
     let limits = Limits {
         compile_timeout: Duration::from_secs(options.compile_timeout),
         run_timeout: Duration::from_secs(options.run_timeout),

@@ -14,8 +14,9 @@ libraries (read-only) and the job's own folder exist there; private, size-limite
 no_new_privs, a seccomp filter (no keyrings, io_uring, BPF, ptrace, mounts, sockets but Unix,
 IPv4 and IPv6: no vsock to a virtual machine's host), a new session, no
 inherited descriptors; killed with the runner. Memory and processes are limited per job with
-control groups (v2, or v1 as root) where the machine offers them; otherwise per process, as the
-start-up message says. Every process of a job is gone when its answer is sent; stopping the
+control groups (v2, or v1 as root); where this user has none the runner refuses to start,
+unless --allow-no-cgroups lets it run one job at a time under limits per process, as its start-up
+message then says. Every process of a job is gone when its answer is sent; stopping the
 runner ends every job and removes every job folder.
 
 It does not protect against: kernel bugs reachable from inside a user namespace through the
@@ -40,6 +41,10 @@ Options (defaults in brackets):
   --max-code BYTES       [65536]  --max-output BYTES   [65536]
   --memory MIB           memory of a run, all its processes together [512]
   --processes N          processes and threads of a run [256]
+  --allow-no-cgroups     where this user has no control groups (cgroup v2 with the memory and
+                         pids controllers delegated, or v1 as root), start anyway with limits
+                         per process: one job at a time, each of its processes within --memory
+                         [without it, the runner refuses to start there]
   --insecure             run code WITHOUT a sandbox where bubblewrap cannot be had
   --exit-with-parent     stop when the program that started it ends (cargo xtask uses it)
 
@@ -63,6 +68,8 @@ pub struct Options {
     pub memory_mib: u64,
     pub processes: u64,
     pub insecure: bool,
+    /// Start without control groups (limits per process, one job at a time).
+    pub allow_no_cgroups: bool,
 }
 
 pub fn parse(mut args: impl Iterator<Item = String>) -> Result<Options, String> {
@@ -82,6 +89,7 @@ pub fn parse(mut args: impl Iterator<Item = String>) -> Result<Options, String> 
         memory_mib: 512,
         processes: 256,
         insecure: false,
+        allow_no_cgroups: false,
     };
     while let Some(flag) = args.next() {
         match flag.as_str() {
@@ -91,6 +99,10 @@ pub fn parse(mut args: impl Iterator<Item = String>) -> Result<Options, String> 
             }
             "--insecure" => {
                 options.insecure = true;
+                continue;
+            }
+            "--allow-no-cgroups" => {
+                options.allow_no_cgroups = true;
                 continue;
             }
             "--exit-with-parent" => {

@@ -178,10 +178,12 @@ impl Sandbox {
             format!("limits per job: {}", self.cgroups.note)
         } else {
             format!(
-                "{}; so memory is limited per process (address space {} MiB) and processes per \
-                 user (shared by all jobs)",
+                "{}; so (--allow-no-cgroups) one job at a time, memory limited per process \
+                 (address space {} MiB each, so a job of several processes may hold more) and \
+                 processes per user ({} beyond this user's own)",
                 self.cgroups.note,
-                self.address_space() >> 20
+                self.address_space() >> 20,
+                self.limits.processes
             )
         }
     }
@@ -189,7 +191,11 @@ impl Sandbox {
     /// The address-space limit of each process of a program: room for threads' reservations
     /// where a control group holds the real limit, the limit itself where none does.
     fn address_space(&self) -> u64 {
-        (4 * self.limits.memory).max(1 << 30)
+        if self.cgroups.available() {
+            (4 * self.limits.memory).max(1 << 30)
+        } else {
+            self.limits.memory
+        }
     }
 
     /// Checks that the sandbox works here by compiling nothing: `rustc --version` in the compile

@@ -198,7 +198,17 @@ fn main() {{
         let (v_start, v_end) = times(&victim_says, 1);
         let (a_start, a_end) = times(&attacker_says, 1);
         assert!(
-            v_start < a_end && a_start < v_end && v_start > 0 && a_start > 0,
+            v_start > 0 && a_start > 0,
+            "{who:?}: {victim_says}\n{attacker_says}"
+        );
+        if one_at_a_time(&runner) {
+            // Without control groups (--allow-no-cgroups) runs never overlap, which is tested
+            // in `without_control_groups_the_runner_refuses_or_runs_one_job_at_a_time`.
+            eprintln!("{who:?}: this runner runs one job at a time, so the runs did not overlap");
+            continue;
+        }
+        assert!(
+            v_start < a_end && a_start < v_end,
             "{who:?}: the two runs did not overlap, so this proves nothing:\n{victim_says}\n{attacker_says}"
         );
         runner.still_serves();
@@ -732,4 +742,64 @@ fn the_death_of_its_parent_stops_the_runner_and_its_jobs() {
     let folder = tmp.join(format!("futures-book-runner-{runner}"));
     assert!(!folder.exists(), "{} is left", folder.display());
     let _ = std::fs::remove_dir_all(&tmp);
+}
+
+/// Whether a runner runs one job at a time, having no control groups (see below).
+fn one_at_a_time(runner: &Runner) -> bool {
+    runner.about()["isolation"]
+        .as_str()
+        .is_some_and(|i| i.contains("one job at a time"))
+}
+
+/// Where a user has no control groups, limits could hold only per process and per user, so the
+/// runner refuses to start unless told `--allow-no-cgroups`; told so, it runs one job at a time,
+/// so that one job's processes never count against another's limits.
+#[test]
+fn without_control_groups_the_runner_refuses_or_runs_one_job_at_a_time() {
+    let runner = Runner::start_as(As::User, &["--jobs", "2"]);
+    let isolation = runner.about()["isolation"].as_str().unwrap().to_string();
+    if !one_at_a_time(&runner) {
+        eprintln!("this user has control groups here, so there is no fallback to test");
+        return;
+    }
+    assert!(
+        isolation.contains("one job at a time") && runner.log().contains("one job at a time"),
+        "the start-up message does not say what holds: {isolation}"
+    );
+    let refusal = Runner::refusal_without_cgroups()
+        .expect("a runner without control groups started without --allow-no-cgroups");
+    assert!(
+        refusal.contains("cannot limit a job as a whole") && refusal.contains("--allow-no-cgroups"),
+        "{refusal}"
+    );
+    // Two runs sent at once: the second starts only after the first has ended.
+    let code = r#"fn now() -> u128 { std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_millis() }
+fn main() {
+    let start = now();
+    std::thread::sleep(std::time::Duration::from_millis(1500));
+    println!("{start} {}", now());
+}"#;
+    let spans: Vec<(u128, u128)> = std::thread::scope(|scope| {
+        let runs: Vec<_> = (0..2)
+            .map(|_| scope.spawn(|| runner.evaluate(code).result()))
+            .collect();
+        runs.into_iter()
+            .map(|run| {
+                let result = run.join().unwrap();
+                let (start, end) = result
+                    .trim()
+                    .split_once(' ')
+                    .unwrap_or_else(|| panic!("the program did not run: {result}"));
+                (start.parse().unwrap(), end.parse().unwrap())
+            })
+            .collect()
+    });
+    let [(a_start, a_end), (b_start, b_end)] = spans[..] else {
+        unreachable!("two runs")
+    };
+    assert!(
+        a_end <= b_start || b_end <= a_start,
+        "two jobs ran at once without control groups: {spans:?}"
+    );
+    runner.still_serves();
 }

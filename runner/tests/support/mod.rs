@@ -121,8 +121,25 @@ impl Runner {
         Runner::start_in(who, extra, None)
     }
 
-    /// As `start_as`, in the folder of an earlier runner (see `keep_scratch`) if given.
+    /// As `start_as`, in the folder of an earlier runner (see `keep_scratch`) if given. A user
+    /// without privileges may have no control groups here, so the runner is allowed to start
+    /// without them (`--allow-no-cgroups`; see `refusal_without_cgroups`).
     pub fn start_in(who: As, extra: &[&str], scratch: Option<PathBuf>) -> Runner {
+        let allow = ["--allow-no-cgroups"];
+        let extra = [if who == As::User { &allow[..] } else { &[] }, extra].concat();
+        Runner::launch(who, &extra, scratch).unwrap_or_else(|log| {
+            panic!("the runner ({who:?}) did not say where it listens; its log:\n{log}")
+        })
+    }
+
+    /// Starts a runner as a user without privileges and without `--allow-no-cgroups`: what it
+    /// says if it refuses to start, or None if it starts (the user has control groups).
+    pub fn refusal_without_cgroups() -> Option<String> {
+        Runner::launch(As::User, &[], None).err()
+    }
+
+    /// Starts a runner; if it exits before saying where it listens, returns its log.
+    fn launch(who: As, extra: &[&str], scratch: Option<PathBuf>) -> Result<Runner, String> {
         let scratch = scratch
             .unwrap_or_else(|| std::env::temp_dir().join(format!("runner-test-{}", unique())));
         std::fs::create_dir_all(scratch.join("tmp")).unwrap();
@@ -188,18 +205,14 @@ impl Runner {
         BufReader::new(child.stdout.take().unwrap())
             .read_line(&mut line)
             .unwrap();
-        let port = line
-            .trim()
-            .rsplit(':')
-            .next()
-            .and_then(|p| p.parse().ok())
-            .unwrap_or_else(|| {
-                panic!(
-                    "the runner ({who:?}) did not say where it listens: {line:?}; its log:\n{}",
-                    std::fs::read_to_string(&log).unwrap_or_default()
-                )
-            });
-        Runner {
+        let Some(port) = line.trim().rsplit(':').next().and_then(|p| p.parse().ok()) else {
+            let _ = child.kill();
+            let _ = child.wait();
+            let said = std::fs::read_to_string(&log).unwrap_or_default();
+            let _ = std::fs::remove_dir_all(&scratch);
+            return Err(format!("{line:?}\n{said}"));
+        };
+        Ok(Runner {
             child,
             port,
             who,
@@ -209,7 +222,7 @@ impl Runner {
             secret,
             log,
             keep_scratch: false,
-        }
+        })
     }
 
     pub fn pid(&self) -> u32 {
