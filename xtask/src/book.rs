@@ -52,24 +52,51 @@ pub fn test(root: &Path) -> Result<()> {
     crate::plain_mdbook::run(root)
 }
 
-/// The most a full `mdbook build` (every preprocessor and backend) may take on these machines.
+/// The most a full `mdbook build` (every preprocessor and backend) may take on a quiet machine of
+/// this project's size (2 cores). A wall-clock limit is a measurement, not a test: on a busy
+/// machine it fails for no fault of the book, so `cargo xtask bench` checks it, not `test`.
 const BUILD_BUDGET: Duration = Duration::from_secs(3);
 
-/// `mdbook build` (HTML and the linkcheck2 backend) within its time budget, then the
-/// `#fragment` check.
+/// `mdbook build` (HTML and the linkcheck2 backend), then the `#fragment` check. The time it
+/// took is printed; its budget is checked by `cargo xtask bench` ([`check_build_budget`]).
 pub fn build_and_check_links(root: &Path) -> Result<()> {
     let started = std::time::Instant::now();
     build(root)?;
-    let took = started.elapsed();
-    eprintln!("mdbook build took {:.2} s", took.as_secs_f64());
-    if took > BUILD_BUDGET {
+    eprintln!(
+        "mdbook build took {:.2} s (its budget, {} s on a quiet machine, is checked by `cargo xtask bench`)",
+        started.elapsed().as_secs_f64(),
+        BUILD_BUDGET.as_secs()
+    );
+    links::check_fragments(&root.join("book/html"))
+}
+
+/// Part of `cargo xtask bench`: the median of five full `mdbook build`s must stay within
+/// [`BUILD_BUDGET`].
+pub fn check_build_budget(root: &Path) -> Result<()> {
+    crate::section("mdbook build time (median of 5)");
+    let mut times = Vec::new();
+    for _ in 0..5 {
+        let started = std::time::Instant::now();
+        build(root)?;
+        times.push(started.elapsed());
+    }
+    times.sort();
+    let median = times[times.len() / 2];
+    eprintln!(
+        "mdbook build: median {:.2} s, fastest {:.2} s, slowest {:.2} s (budget {} s)",
+        median.as_secs_f64(),
+        times[0].as_secs_f64(),
+        times[times.len() - 1].as_secs_f64(),
+        BUILD_BUDGET.as_secs()
+    );
+    if median > BUILD_BUDGET {
         bail!(
-            "`mdbook build` took {:.2} s, over its budget of {} s: find the slow preprocessor or backend",
-            took.as_secs_f64(),
+            "`mdbook build` took a median {:.2} s, over its budget of {} s: find the slow preprocessor or backend (or run the benchmarks on a quiet machine)",
+            median.as_secs_f64(),
             BUILD_BUDGET.as_secs()
         );
     }
-    links::check_fragments(&root.join("book/html"))
+    Ok(())
 }
 
 pub fn build(root: &Path) -> Result<()> {

@@ -33,7 +33,7 @@ cargo xtask <job>
                  messages (listings/compile-fail/*.stderr), Miri's outputs (miri-output.txt) and
                  the type layouts of rustc -Zprint-type-sizes (type-sizes.txt)
   bench          run the benchmarks (the listings', the kernel's and the runner's) and rewrite
-                 the tables in src/generated/
+                 the tables in src/generated/; check mdbook build's 3 s budget
   miri           run under Miri the listings it checks (the step `listings under Miri`)
   pdf            build the offline PDF into book/pdf/ with headless Chromium
   install-tools  install the pinned tools from ci/tools.toml (and mermaid's script into src/)
@@ -67,7 +67,8 @@ fn run(args: &[String]) -> Result<()> {
             .and_then(|()| type_sizes::bless(&root)),
         "bench" => bench::write_tables(&root)
             .and_then(|()| kernel::bench(&root))
-            .and_then(|()| runner::bench(&root, false)),
+            .and_then(|()| runner::bench(&root, false))
+            .and_then(|()| book::check_build_budget(&root)),
         "pdf" => tools::install(&root).and_then(|()| pdf::build(&root).map(|_| ())),
         "miri" => miri::check(&root),
         // Also copies mermaid's script out of the pinned mdbook-mermaid, for plain `mdbook serve`.
