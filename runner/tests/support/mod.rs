@@ -51,7 +51,12 @@ fn test_user() -> (u32, u32) {
         String::from_utf8_lossy(&out.stdout).trim().parse().ok()
     };
     if id("-u").is_none() {
-        let status = Command::new("useradd")
+        // Root's PATH may lack /usr/sbin (a CI environment, `su` without `-`).
+        let useradd = ["/usr/sbin/useradd", "/sbin/useradd"]
+            .into_iter()
+            .find(|p| Path::new(p).exists())
+            .unwrap_or("useradd");
+        let status = Command::new(useradd)
             .args([
                 "--system",
                 "--no-create-home",
@@ -127,7 +132,7 @@ impl Runner {
     pub fn start_in(who: As, extra: &[&str], scratch: Option<PathBuf>) -> Runner {
         let allow = ["--allow-no-cgroups"];
         let extra = [if who == As::User { &allow[..] } else { &[] }, extra].concat();
-        Runner::launch(who, &extra, scratch).unwrap_or_else(|log| {
+        Runner::launch(who, &extra, scratch, None).unwrap_or_else(|log| {
             panic!("the runner ({who:?}) did not say where it listens; its log:\n{log}")
         })
     }
@@ -135,11 +140,23 @@ impl Runner {
     /// Starts a runner as a user without privileges and without `--allow-no-cgroups`: what it
     /// says if it refuses to start, or None if it starts (the user has control groups).
     pub fn refusal_without_cgroups() -> Option<String> {
-        Runner::launch(As::User, &[], None).err()
+        Runner::launch(As::User, &[], None, None).err()
+    }
+
+    /// As `start`, with a limit on open descriptors (soft, hard) of its own.
+    pub fn start_with_fd_limit(extra: &[&str], soft: u64, hard: u64) -> Runner {
+        let who = if is_root() { As::Root } else { As::User };
+        Runner::launch(who, extra, None, Some((soft, hard)))
+            .unwrap_or_else(|log| panic!("the runner did not start; its log:\n{log}"))
     }
 
     /// Starts a runner; if it exits before saying where it listens, returns its log.
-    fn launch(who: As, extra: &[&str], scratch: Option<PathBuf>) -> Result<Runner, String> {
+    fn launch(
+        who: As,
+        extra: &[&str],
+        scratch: Option<PathBuf>,
+        fd_limit: Option<(u64, u64)>,
+    ) -> Result<Runner, String> {
         let scratch = scratch
             .unwrap_or_else(|| std::env::temp_dir().join(format!("runner-test-{}", unique())));
         std::fs::create_dir_all(scratch.join("tmp")).unwrap();
@@ -193,9 +210,18 @@ impl Runner {
         // not reach the jobs.
         // SAFETY: dup2 is async-signal-safe and touches no memory of the parent.
         unsafe {
-            std::os::unix::process::CommandExt::pre_exec(&mut command, || {
+            std::os::unix::process::CommandExt::pre_exec(&mut command, move || {
                 if libc::dup2(2, 10) == -1 {
                     return Err(std::io::Error::last_os_error());
+                }
+                if let Some((soft, hard)) = fd_limit {
+                    let limit = libc::rlimit {
+                        rlim_cur: soft,
+                        rlim_max: hard,
+                    };
+                    if libc::setrlimit(libc::RLIMIT_NOFILE, &limit) != 0 {
+                        return Err(std::io::Error::last_os_error());
+                    }
                 }
                 Ok(())
             });
