@@ -12,6 +12,7 @@ use std::io::{self, Read, Write};
 use std::os::fd::{AsRawFd, FromRawFd, OwnedFd};
 use std::os::unix::process::CommandExt;
 use std::process::{Command, ExitStatus, Stdio};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, mpsc};
 use std::thread;
 use std::time::{Duration, Instant};
@@ -28,6 +29,16 @@ pub struct Setup {
     pub cgroup_fds: Vec<i32>,
     /// A user (and group) id to switch to; as root, each slot has its own.
     pub user: Option<u32>,
+}
+
+/// Set once nobody waits for a job's answer any more (its client went away): the job then stops
+/// waiting for its turn (`gate`), or its child is killed as on a timeout.
+pub struct Abandoned(pub Arc<AtomicBool>);
+
+impl Abandoned {
+    pub fn is_set(&self) -> bool {
+        self.0.load(Ordering::Relaxed)
+    }
 }
 
 /// A child's end, with what it printed (up to the limit).
@@ -113,6 +124,7 @@ pub fn run_limited(
     cgroup: Option<&JobCgroup>,
     timeout: Duration,
     max_output: usize,
+    abandoned: &Abandoned,
 ) -> io::Result<Finished> {
     let keep = info.as_ref().map(BwrapFds::keep).unwrap_or_default();
     prepare(&mut command, setup, keep);
@@ -182,7 +194,7 @@ pub fn run_limited(
             .unwrap_or_else(|e| e.into_inner())
             .overflowed;
         timed_out = start.elapsed() > timeout;
-        if overflowed || timed_out {
+        if overflowed || timed_out || abandoned.is_set() {
             kill_group(group);
             break child.wait().ok();
         }

@@ -2,6 +2,7 @@
 //! user a job runs as, so two running jobs never share one); a bounded number of others wait
 //! their turn for a bounded time, and the rest are told the runner is busy.
 
+use crate::child::Abandoned;
 use std::sync::{Condvar, Mutex};
 use std::time::{Duration, Instant};
 
@@ -32,6 +33,8 @@ pub enum Busy {
     QueueFull { waiting: usize },
     /// It waited `max_wait` without a turn.
     WaitedTooLong(Duration),
+    /// Its client went away while it waited.
+    Abandoned,
 }
 
 /// A turn to build and run in slot `slot`; the next job's turn comes when it is dropped.
@@ -61,7 +64,9 @@ impl Gate {
         }
     }
 
-    pub fn enter(&self) -> Result<Turn<'_>, Busy> {
+    /// A turn, waiting for one if need be; a job whose client has gone away (`abandoned`) stops
+    /// waiting within a tenth of a second.
+    pub fn enter(&self, abandoned: &Abandoned) -> Result<Turn<'_>, Busy> {
         let mut state = self.state.lock().unwrap_or_else(|e| e.into_inner());
         if let Some(slot) = state.take_free_slot() {
             return Ok(Turn { gate: self, slot });
@@ -79,9 +84,13 @@ impl Gate {
                 state.waiting -= 1;
                 return Err(Busy::WaitedTooLong(self.max_wait));
             }
+            if abandoned.is_set() {
+                state.waiting -= 1;
+                return Err(Busy::Abandoned);
+            }
             state = self
                 .turn
-                .wait_timeout(state, deadline - now)
+                .wait_timeout(state, (deadline - now).min(Duration::from_millis(100)))
                 .unwrap_or_else(|e| e.into_inner())
                 .0;
             if let Some(slot) = state.take_free_slot() {

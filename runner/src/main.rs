@@ -72,9 +72,40 @@ fn start() -> Result<(), String> {
         .map_err(|e| format!("cannot start the async runtime: {e}"))?;
     let longest_answer =
         Duration::from_secs(options.max_wait + options.compile_timeout + options.run_timeout + 30);
-    let result = runtime.block_on(server::serve(listener, service, longest_answer));
+    let fd_limit = raise_fd_limit();
+    let connections = server::connection_cap(fd_limit, options.jobs);
+    eprintln!("runner: at most {connections} connections at once ({fd_limit} descriptors)");
+    let result = runtime.block_on(server::serve(
+        listener,
+        service,
+        longest_answer,
+        connections,
+    ));
     shutdown(&sandbox);
     result
+}
+
+/// Raises the soft limit on open descriptors to the hard one (many systems start programs at
+/// 1024 with a far higher hard limit); returns the soft limit now in force.
+fn raise_fd_limit() -> u64 {
+    let mut limit = libc::rlimit {
+        rlim_cur: 0,
+        rlim_max: 0,
+    };
+    // SAFETY: getrlimit and setrlimit read and write one rlimit struct owned here.
+    unsafe {
+        if libc::getrlimit(libc::RLIMIT_NOFILE, &mut limit) != 0 {
+            return 1024;
+        }
+        let raised = libc::rlimit {
+            rlim_cur: limit.rlim_max,
+            rlim_max: limit.rlim_max,
+        };
+        if libc::setrlimit(libc::RLIMIT_NOFILE, &raised) == 0 {
+            limit.rlim_cur = limit.rlim_max;
+        }
+    }
+    limit.rlim_cur
 }
 
 /// Ends every job and removes every job folder and control group (see `server::serve`).

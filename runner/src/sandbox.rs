@@ -16,7 +16,7 @@
 //! program run as the runner's user with the same limits.
 
 use crate::cgroup::{CgroupLimits, Cgroups, JobCgroup};
-use crate::child::{self, BwrapFds, Finished, Resource, Setup};
+use crate::child::{self, Abandoned, BwrapFds, Finished, Resource, Setup};
 use crate::state::{JobFolder, State};
 use std::ffi::OsString;
 use std::io;
@@ -91,6 +91,8 @@ pub struct Job<'a> {
     pub release: bool,
     /// Build the test harness (`rustc --test`) instead of `main`.
     pub tests: bool,
+    /// Set when its client went away: the job is stopped.
+    pub abandoned: &'a Abandoned,
 }
 
 /// What happened, in the playground's terms.
@@ -201,6 +203,7 @@ impl Sandbox {
     /// Checks that the sandbox works here by compiling nothing: `rustc --version` in the compile
     /// sandbox and `/bin/true` in the run sandbox. Says what went wrong otherwise.
     pub fn check(&self) -> Result<(), String> {
+        let never = Abandoned(Default::default());
         let folder = JobFolder::create(&self.state, "check", self.job_user(0))
             .map_err(|e| format!("cannot create a job folder: {e}"))?;
         let mut compile = self.command(Stage::Compile {
@@ -212,7 +215,16 @@ impl Sandbox {
         };
         compile.0.arg(rustc).arg("--version");
         let finished = self
-            .finish(compile, None, 0, COMPILER_PROCESSES, false, 20, 4096)
+            .finish(
+                compile,
+                None,
+                0,
+                COMPILER_PROCESSES,
+                false,
+                20,
+                4096,
+                &never,
+            )
             .map_err(|e| format!("cannot start bubblewrap: {e}"))?;
         if !finished.succeeded() {
             return Err(format!(
@@ -228,7 +240,7 @@ impl Sandbox {
             Mode::Insecure => "/usr/bin/true",
         });
         let finished = self
-            .finish(run, None, 0, 16, true, 20, 4096)
+            .finish(run, None, 0, 16, true, 20, 4096, &never)
             .map_err(|e| format!("cannot start bubblewrap: {e}"))?;
         if !finished.succeeded() {
             return Err(format!(
@@ -257,6 +269,7 @@ impl Sandbox {
             },
         )?;
         let compiled = self.compile(job, folder.path(), slot, cgroup.as_ref())?;
+        let compiler_out_of_memory = cgroup.as_ref().is_some_and(JobCgroup::ran_out_of_memory);
         drop(cgroup);
         let mut compiler_messages = String::from_utf8_lossy(&compiled.stderr).into_owned();
         if compiled.timed_out {
@@ -267,8 +280,24 @@ impl Sandbox {
                     self.limits.compile_timeout.as_secs()
                 ),
             );
+        } else if compiler_out_of_memory {
+            note(
+                &mut compiler_messages,
+                &format!(
+                    "the compiler ran out of memory (the runner allows it {} MiB) and was stopped.",
+                    COMPILER_MEMORY >> 20
+                ),
+            );
+        } else if let Some(signal) = self.death_signal(compiled.status) {
+            note(
+                &mut compiler_messages,
+                &format!(
+                    "the compiler was killed by signal {signal} ({}).",
+                    signal_name(signal)
+                ),
+            );
         }
-        if !compiled.succeeded() {
+        if !compiled.succeeded() || job.abandoned.is_set() {
             return Ok(Outcome {
                 success: false,
                 stdout: String::new(),
@@ -299,6 +328,7 @@ impl Sandbox {
             true,
             self.limits.run_timeout.as_secs(),
             self.limits.max_output,
+            job.abandoned,
         )?;
         let out_of_memory = cgroup.as_ref().is_some_and(JobCgroup::ran_out_of_memory);
         drop(cgroup);
@@ -328,7 +358,7 @@ impl Sandbox {
                     self.limits.memory >> 20
                 ),
             );
-        } else if let Some(signal) = ran.status.and_then(|s| s.signal()) {
+        } else if let Some(signal) = self.death_signal(ran.status) {
             note(
                 &mut stderr,
                 &format!(
@@ -344,6 +374,23 @@ impl Sandbox {
             compile_time: compiled.elapsed,
             run_time: Some(ran.elapsed),
         })
+    }
+
+    /// The signal that ended a compiler or a program, if one did. In the sandbox the runner
+    /// waits for bubblewrap, which reports its child's death by signal N as exit status
+    /// 128 + N (as a shell does), so such a status is read as that signal (a program that
+    /// exits with 139 of its own accord is read as a segfault too).
+    fn death_signal(&self, status: Option<std::process::ExitStatus>) -> Option<i32> {
+        let status = status?;
+        if let Some(signal) = status.signal() {
+            return Some(signal);
+        }
+        match (&self.mode, status.code()) {
+            (Mode::Sandboxed { .. }, Some(code)) if (129..=128 + 64).contains(&code) => {
+                Some(code - 128)
+            }
+            _ => None,
+        }
     }
 
     /// As root, the user a job in `slot` runs as.
@@ -405,6 +452,7 @@ impl Sandbox {
             false,
             self.limits.compile_timeout.as_secs(),
             MAX_COMPILER_OUTPUT,
+            job.abandoned,
         )
     }
 
@@ -420,6 +468,7 @@ impl Sandbox {
         program: bool,
         timeout_secs: u64,
         max_output: usize,
+        abandoned: &Abandoned,
     ) -> io::Result<Finished> {
         let processes = if self.job_user(slot).is_some() {
             processes
@@ -429,7 +478,7 @@ impl Sandbox {
         };
         let mut limits: Vec<(Resource, u64)> = vec![
             (libc::RLIMIT_CORE, 0),
-            (libc::RLIMIT_NOFILE, 1024),
+            (libc::RLIMIT_NOFILE, 1024.min(fd_hard_limit())),
             (libc::RLIMIT_NPROC, processes),
             // A backstop should the wall-clock limit ever fail to fire.
             (libc::RLIMIT_CPU, 4 * timeout_secs + 10),
@@ -455,6 +504,7 @@ impl Sandbox {
             cgroup,
             Duration::from_secs(timeout_secs),
             max_output,
+            abandoned,
         )
     }
 
@@ -579,6 +629,20 @@ fn join(prefix: &str, path: &Path) -> OsString {
     let mut arg = OsString::from(prefix);
     arg.push(path);
     arg
+}
+
+/// The runner's own hard limit on open descriptors, which a job's may not exceed (raising it
+/// takes a capability a runner may not have, even as root in a container).
+fn fd_hard_limit() -> u64 {
+    let mut limit = libc::rlimit {
+        rlim_cur: 0,
+        rlim_max: 0,
+    };
+    // SAFETY: getrlimit writes one rlimit struct owned here.
+    if unsafe { libc::getrlimit(libc::RLIMIT_NOFILE, &mut limit) } != 0 {
+        return 1024;
+    }
+    limit.rlim_max
 }
 
 fn current_uid() -> u32 {

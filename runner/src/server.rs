@@ -1,9 +1,12 @@
 //! HTTP/1.1 with hyper: one request per connection, one deadline for reading the whole request
-//! (headers and body; a client that sends a byte a second is cut off all the same), a body limit,
-//! strict framing (hyper rejects a malformed or conflicting Content-Length; a repeated one is
-//! refused here too), and a bound on connections open at once. What a request means is
-//! `service`'s. SIGTERM, SIGINT and SIGHUP stop the server; `main` then ends every job.
+//! (headers and body; a client that sends a byte a second is cut off all the same) and a shorter
+//! one for its headers, a body limit, framing as strict as hyper's (see `read`), and a bound on connections
+//! open at once, derived from the descriptors the runner may open. When that bound is reached, a
+//! new connection evicts the oldest one still sending its request, so clients that send slowly
+//! cannot keep others out. What a request means is `service`'s. SIGTERM, SIGINT and SIGHUP stop
+//! the server; `main` then ends every job.
 
+use crate::child::Abandoned;
 use crate::service::{self, Request, Response, Service};
 use http_body_util::{BodyExt, Full, LengthLimitError, Limited};
 use hyper::body::{Bytes, Incoming};
@@ -11,21 +14,68 @@ use hyper::header::{CONTENT_LENGTH, HOST, ORIGIN};
 use hyper::server::conn::http1;
 use hyper::service::service_fn;
 use hyper_util::rt::{TokioIo, TokioTimer};
+use std::collections::BTreeMap;
 use std::convert::Infallible;
 use std::io::Write;
-use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 use tokio::signal::unix::{SignalKind, signal};
-use tokio::sync::Semaphore;
+use tokio::sync::{OwnedSemaphorePermit, Semaphore};
+use tokio::task::AbortHandle;
 use tokio::time::Instant;
 
 /// A request must arrive in full, headers and body, within this long after its connection.
 pub const REQUEST_DEADLINE: Duration = Duration::from_secs(10);
+/// Its headers within this long.
+const HEADER_DEADLINE: Duration = Duration::from_secs(3);
 /// The largest request body read at all; the code-size limit gives the friendlier message.
 const MAX_BODY: usize = 1 << 20;
-/// Connections open at once; more are closed at once. Each costs a small task, not a thread,
-/// and none stays longer than `REQUEST_DEADLINE` unless its request is being answered.
+/// Connections open at once, at most (fewer if descriptors are scarcer, see `connection_cap`).
+/// Each costs a small task, not a thread, and none stays longer than `REQUEST_DEADLINE` unless
+/// its request is being answered.
 const MAX_CONNECTIONS: usize = 1024;
+/// Descriptors kept for everything but connections: the runner's own, and each running job's
+/// (pipes to its sandbox, control-group files, a pidfd, removing its folder).
+const FDS_FOR_RUNNER: u64 = 64;
+const FDS_PER_JOB: u64 = 32;
+
+/// How many connections may be open at once when the runner may open `fd_limit` descriptors
+/// and runs up to `jobs` jobs at once.
+pub fn connection_cap(fd_limit: u64, jobs: usize) -> usize {
+    let spare = fd_limit.saturating_sub(FDS_FOR_RUNNER + FDS_PER_JOB * jobs as u64);
+    (spare as usize).clamp(8, MAX_CONNECTIONS)
+}
+
+/// The connections still sending their request, oldest first: those a new connection may evict.
+#[derive(Default)]
+struct Reading {
+    next: u64,
+    open: BTreeMap<u64, AbortHandle>,
+}
+
+type SharedReading = Arc<Mutex<Reading>>;
+
+fn lock(reading: &SharedReading) -> std::sync::MutexGuard<'_, Reading> {
+    reading.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+/// Takes connection `id` off the list of those that may be evicted (its request is in, or it is
+/// gone).
+fn done_reading(reading: &SharedReading, id: u64) {
+    lock(reading).open.remove(&id);
+}
+
+/// Sets the flag of an `Abandoned` when the future answering a request is dropped: hyper drops
+/// it when the client goes away (or the connection's deadline passes), and the job it asked for
+/// then stops waiting for its turn, or is stopped.
+struct SetOnDrop(Arc<AtomicBool>);
+
+impl Drop for SetOnDrop {
+    fn drop(&mut self) {
+        self.0.store(true, Ordering::Relaxed);
+    }
+}
 
 /// Serves until a signal asks it to stop. `longest_answer` bounds a whole exchange (a job's
 /// wait for its turn, compiling, running, and writing the answer).
@@ -33,6 +83,7 @@ pub async fn serve(
     listener: std::net::TcpListener,
     service: Arc<Service>,
     longest_answer: Duration,
+    max_connections: usize,
 ) -> Result<(), String> {
     listener
         .set_nonblocking(true)
@@ -52,29 +103,50 @@ pub async fn serve(
     };
     println!("listening on http://127.0.0.1:{port}");
     let _ = std::io::stdout().flush();
-    let open = Arc::new(Semaphore::new(MAX_CONNECTIONS));
+    let open = Arc::new(Semaphore::new(max_connections));
+    let reading = SharedReading::default();
+    let mut last_complaint: Option<Instant> = None;
     loop {
         tokio::select! {
             accepted = listener.accept() => {
-                let Ok((stream, _)) = accepted else { continue };
-                let Ok(permit) = Arc::clone(&open).try_acquire_owned() else {
-                    continue; // dropping the stream closes it
+                let stream = match accepted {
+                    Ok((stream, _)) => stream,
+                    Err(error) => {
+                        // Out of descriptors, most likely: say so (not more than every 10 s)
+                        // and wait a moment rather than spin.
+                        if last_complaint.is_none_or(|t| t.elapsed() > Duration::from_secs(10)) {
+                            eprintln!("runner: cannot accept a connection: {error}");
+                            last_complaint = Some(Instant::now());
+                        }
+                        tokio::time::sleep(Duration::from_millis(50)).await;
+                        continue;
+                    }
                 };
-                let service = Arc::clone(&service);
-                tokio::spawn(async move {
-                    let deadline = Instant::now() + REQUEST_DEADLINE;
-                    let answer = service_fn(move |request| {
-                        handle(request, Arc::clone(&service), deadline)
-                    });
-                    let connection = http1::Builder::new()
-                        .timer(TokioTimer::new())
-                        .header_read_timeout(REQUEST_DEADLINE)
-                        .keep_alive(false)
-                        .max_buf_size(64 * 1024)
-                        .serve_connection(TokioIo::new(stream), answer);
-                    let _ = tokio::time::timeout(REQUEST_DEADLINE + longest_answer, connection).await;
-                    drop(permit);
-                });
+                let permit = match Arc::clone(&open).try_acquire_owned() {
+                    Ok(permit) => Some(permit),
+                    // Full: the oldest connection still sending its request makes room; if
+                    // every connection is being answered, this one is closed.
+                    Err(_) => match lock(&reading).open.pop_first() {
+                        Some((_, oldest)) => {
+                            oldest.abort();
+                            None
+                        }
+                        None => continue,
+                    },
+                };
+                let connection = Connection {
+                    service: Arc::clone(&service),
+                    open: Arc::clone(&open),
+                    reading: Arc::clone(&reading),
+                    longest_answer,
+                };
+                // Registered under the lock, so that the task cannot finish reading (and take
+                // itself off the list) before it is on it.
+                let mut list = lock(&reading);
+                let id = list.next;
+                list.next += 1;
+                let task = tokio::spawn(connection.serve(stream, permit, id));
+                list.open.insert(id, task.abort_handle());
             }
             _ = terminate.recv() => break,
             _ = interrupt.recv() => break,
@@ -85,12 +157,76 @@ pub async fn serve(
     Ok(())
 }
 
+struct Connection {
+    service: Arc<Service>,
+    open: Arc<Semaphore>,
+    reading: SharedReading,
+    longest_answer: Duration,
+}
+
+/// Takes a connection off the list of those still reading when its task ends, however it ends.
+struct Forget(SharedReading, u64);
+
+impl Drop for Forget {
+    fn drop(&mut self) {
+        done_reading(&self.0, self.1);
+    }
+}
+
+impl Connection {
+    async fn serve(
+        self,
+        stream: tokio::net::TcpStream,
+        permit: Option<OwnedSemaphorePermit>,
+        id: u64,
+    ) {
+        let _forget = Forget(Arc::clone(&self.reading), id);
+        // A connection that evicted another waits (briefly) for the place it freed.
+        let _permit = match permit {
+            Some(permit) => permit,
+            None => match tokio::time::timeout(
+                Duration::from_secs(1),
+                Arc::clone(&self.open).acquire_owned(),
+            )
+            .await
+            {
+                Ok(Ok(permit)) => permit,
+                _ => return,
+            },
+        };
+        let deadline = Instant::now() + REQUEST_DEADLINE;
+        let Connection {
+            service, reading, ..
+        } = self;
+        let answer = service_fn(move |request| {
+            handle(
+                request,
+                Arc::clone(&service),
+                deadline,
+                Arc::clone(&reading),
+                id,
+            )
+        });
+        let connection = http1::Builder::new()
+            .timer(TokioTimer::new())
+            .header_read_timeout(HEADER_DEADLINE)
+            .keep_alive(false)
+            .max_buf_size(64 * 1024)
+            .serve_connection(TokioIo::new(stream), answer);
+        let _ = tokio::time::timeout(REQUEST_DEADLINE + self.longest_answer, connection).await;
+    }
+}
+
 async fn handle(
     request: hyper::Request<Incoming>,
     service: Arc<Service>,
     deadline: Instant,
+    reading: SharedReading,
+    id: u64,
 ) -> Result<hyper::Response<Full<Bytes>>, Infallible> {
     let started = Instant::now();
+    let flag = Arc::new(AtomicBool::new(false));
+    let _set_on_drop = SetOnDrop(Arc::clone(&flag));
     let line = format!(
         "{} {} from {}",
         request.method(),
@@ -102,9 +238,13 @@ async fn handle(
             .unwrap_or("no origin")
     );
     let response = match read(request, deadline).await {
-        Ok(request) => tokio::task::spawn_blocking(move || service.respond(&request))
-            .await
-            .unwrap_or_else(|_| service::refusal(500, "the runner failed to answer.")),
+        Ok(request) => {
+            done_reading(&reading, id);
+            let abandoned = Abandoned(flag);
+            tokio::task::spawn_blocking(move || service.respond(&request, &abandoned))
+                .await
+                .unwrap_or_else(|_| service::refusal(500, "the runner failed to answer."))
+        }
         Err(refusal) => refusal,
     };
     // Runs say how they went themselves; of the rest, only refusals are news.
@@ -130,13 +270,22 @@ async fn handle(
 /// The whole request, read before `deadline`, or the refusal to send instead.
 async fn read(request: hyper::Request<Incoming>, deadline: Instant) -> Result<Request, Response> {
     let headers = request.headers();
-    let lengths: Vec<_> = headers.get_all(CONTENT_LENGTH).iter().collect();
-    if lengths.len() > 1 {
-        return Err(service::refusal(
-            400,
-            "the request has more than one Content-Length.",
-        ));
+    // hyper refuses a malformed or signed Content-Length and two that differ. Two equal ones it
+    // reads as one, and beside `Transfer-Encoding: chunked` it drops the Content-Length and
+    // reads the chunks (RFC 9112, 6.3, allows both); either way it hands over at most one
+    // Content-Length, so neither can be seen here, and as every connection carries one request
+    // and is then closed, no second request can hide in a body. A Host or an Origin it takes
+    // as often as it comes: a repeat is refused here (RFC 9112, 3.2, for Host), so that the
+    // header checked is the only one.
+    for name in [HOST, ORIGIN] {
+        if headers.get_all(&name).iter().count() > 1 {
+            return Err(service::refusal(
+                400,
+                &format!("the request has more than one {name} header."),
+            ));
+        }
     }
+    let lengths: Vec<_> = headers.get_all(CONTENT_LENGTH).iter().collect();
     let declared = lengths
         .first()
         .and_then(|l| l.to_str().ok())
@@ -150,7 +299,12 @@ async fn read(request: hyper::Request<Incoming>, deadline: Instant) -> Result<Re
     let mut request_out = Request {
         method: request.method().to_string(),
         path: request.uri().path().to_string(),
-        host: text(HOST),
+        // A request in absolute form (`POST http://host/path`) names its host in the target,
+        // which then counts, not the Host header (RFC 9112, 3.2.2).
+        host: match request.uri().authority() {
+            Some(authority) => Some(authority.to_string()),
+            None => text(HOST),
+        },
         origin: text(ORIGIN),
         private_network: headers.contains_key("access-control-request-private-network"),
         body: Vec::new(),

@@ -11,6 +11,7 @@
 //! stops DNS rebinding). Origin is not authentication, though: any local process can send any
 //! Origin, which is why the code runs in a sandbox (see `sandbox`). HTTP itself is `server`'s.
 
+use crate::child::Abandoned;
 use crate::gate::{Busy, Gate};
 use crate::sandbox::{Job, Sandbox};
 use serde_json::{Value, json};
@@ -72,7 +73,7 @@ impl Response {
 impl Service {
     /// Answers one request. It may take as long as a job (it waits for the gate and the
     /// sandbox), so `server` calls it on a blocking thread.
-    pub fn respond(&self, request: &Request) -> Response {
+    pub fn respond(&self, request: &Request, abandoned: &Abandoned) -> Response {
         let hosts = [
             format!("127.0.0.1:{}", self.port),
             format!("localhost:{}", self.port),
@@ -122,7 +123,7 @@ impl Service {
                 "the request has no Origin header; the runner answers only the book's own pages.",
             ),
             ("GET" | "POST", "/meta/crates") => Response::json(200, &self.crate_list()),
-            ("POST", "/evaluate.json") => self.evaluate(&request.body),
+            ("POST", "/evaluate.json") => self.evaluate(&request.body, abandoned),
             (_, "/evaluate.json") => refusal(405, "send the code with POST."),
             _ => refusal(
                 404,
@@ -168,7 +169,7 @@ impl Service {
         json!({ "crates": crates })
     }
 
-    fn evaluate(&self, body: &[u8]) -> Response {
+    fn evaluate(&self, body: &[u8], abandoned: &Abandoned) -> Response {
         let request: Value = match serde_json::from_slice(body) {
             Ok(value) => value,
             Err(error) => {
@@ -208,7 +209,7 @@ impl Service {
             .and_then(Value::as_bool)
             .unwrap_or(false);
 
-        let _turn = match self.gate.enter() {
+        let _turn = match self.gate.enter(abandoned) {
             Ok(turn) => turn,
             Err(Busy::QueueFull { waiting }) => {
                 return refusal(
@@ -217,6 +218,9 @@ impl Service {
                         "the runner is busy ({waiting} runs are waiting); try again in a moment."
                     ),
                 );
+            }
+            Err(Busy::Abandoned) => {
+                return refusal(499, "the client went away before its run's turn came.");
             }
             Err(Busy::WaitedTooLong(waited)) => {
                 return refusal(
@@ -233,6 +237,7 @@ impl Service {
             edition,
             release,
             tests,
+            abandoned,
         };
         match self.sandbox.evaluate(&job, _turn.slot) {
             Ok(outcome) => {

@@ -260,7 +260,22 @@ impl JobFolder {
 }
 
 impl Drop for JobFolder {
+    /// Removes the folder, trying again a few times (it may fail for want of descriptors, say),
+    /// and says so on stderr if it could not.
     fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
+        let mut outcome = Ok(());
+        for attempt in 0..5 {
+            outcome = std::fs::remove_dir_all(&self.0);
+            if outcome.is_ok() || !self.0.exists() {
+                return;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(20 << attempt));
+        }
+        if let Err(error) = outcome {
+            eprintln!(
+                "runner: cannot remove the job folder {}: {error}; it stays until the runner stops",
+                self.0.display()
+            );
+        }
     }
 }

@@ -265,6 +265,81 @@ fn framing_is_strict() {
     runner.still_serves();
 }
 
+/// Requests that two readers could read two ways are refused: a Host or an Origin twice (the
+/// allowed one first), and a target in absolute form naming another host. Each is first sent in
+/// its plain form, which runs. A Content-Length beside chunked framing is read by the chunks
+/// alone, as RFC 9112 allows (hyper drops the length), and the connection is closed after it.
+#[test]
+fn ambiguous_requests_are_refused() {
+    let runner = Runner::start(&[]);
+    let host = format!("127.0.0.1:{}", runner.port);
+    let body = r#"{"code": "fn main() { println!(\"ran\"); }", "edition": "2024"}"#;
+    let length = format!("Content-Length: {}\r\n", body.len());
+    let chunked = format!(
+        "Transfer-Encoding: chunked\r\n\r\n{:x}\r\n{body}\r\n0\r\n\r\n",
+        body.len()
+    );
+    let request = |target: &str, extra: &str, rest: &str| {
+        runner.send_raw(
+            format!("POST {target} HTTP/1.1\r\nHost: {host}\r\nOrigin: {ORIGIN}\r\n{extra}{rest}")
+                .as_bytes(),
+        )
+    };
+    let plain = format!("{length}\r\n{body}");
+    let reply = request("/evaluate.json", "", &plain);
+    assert_eq!(
+        (reply.status, reply.result()),
+        (200, "ran\n".into()),
+        "{}",
+        reply.body
+    );
+    let reply = request("/evaluate.json", "", &chunked);
+    assert_eq!(reply.status, 200, "chunked alone: {}", reply.body);
+    // A wrong length beside the chunks: were it read, the body would be cut short.
+    let reply = request("/evaluate.json", "Content-Length: 5\r\n", &chunked);
+    assert_eq!(
+        (reply.status, reply.result()),
+        (200, "ran\n".into()),
+        "Content-Length and chunked: {}",
+        reply.body
+    );
+    let absolute = format!("http://{host}/evaluate.json");
+    assert_eq!(
+        request(&absolute, "", &plain).status,
+        200,
+        "absolute form, this host"
+    );
+    for (name, target, extra, rest) in [
+        (
+            "two Host headers",
+            "/evaluate.json",
+            "Host: evil.example\r\n".to_string(),
+            &plain,
+        ),
+        (
+            "two Origin headers",
+            "/evaluate.json",
+            "Origin: http://evil.example\r\n".to_string(),
+            &plain,
+        ),
+        (
+            "an absolute target on another host",
+            "http://evil.example/evaluate.json",
+            String::new(),
+            &plain,
+        ),
+    ] {
+        let reply = request(target, &extra, rest);
+        assert!(
+            reply.status == 400 || reply.status == 403,
+            "{name}: answered {}: {}",
+            reply.status,
+            reply.body
+        );
+    }
+    runner.still_serves();
+}
+
 /// Sends `first` at once, then `drip` one byte every half second (each byte well within any idle
 /// timeout), and returns what the runner answered and how long the connection stayed open.
 fn drip_in(runner: &Runner, first: &[u8], drip: &'static [u8]) -> (String, Duration) {
@@ -319,5 +394,42 @@ fn a_body_that_drips_in_is_cut_off_at_the_same_deadline() {
         "the connection stayed open for {took:?}, past the 10 s deadline"
     );
     assert!(answer.starts_with("HTTP/1.1 408"), "{answer}");
+    runner.still_serves();
+}
+
+/// A program killed by a signal, and a compiler that runs out of memory, are explained (inside
+/// bubblewrap, a signal's death reaches the runner as exit status 128 + N).
+#[test]
+fn a_signal_death_and_a_compiler_out_of_memory_are_explained() {
+    let runner = Runner::start(&[]);
+    for (code, expected) in [
+        (
+            "fn main() { unsafe { (8usize as *mut u8).write_volatile(1) } }",
+            "local runner: the program was killed by signal 11 (SIGSEGV).",
+        ),
+        (
+            "fn main() { std::process::abort() }",
+            "local runner: the program was killed by signal 6 (SIGABRT).",
+        ),
+    ] {
+        let result = runner.evaluate(code).result();
+        assert!(result.contains(expected), "{code}: {result}");
+    }
+    if !runner.about()["isolation"]
+        .as_str()
+        .unwrap()
+        .contains("per job")
+    {
+        eprintln!("no control groups here, so the compiler's memory is limited per process");
+        return;
+    }
+    // The compiler builds the 3 GiB array while it evaluates the constant.
+    let result = runner
+        .evaluate("static A: [u8; 3 << 30] = [1; 3 << 30];\nfn main() { println!(\"{}\", A[5]); }")
+        .result();
+    assert!(
+        result.contains("local runner: the compiler ran out of memory"),
+        "{result}"
+    );
     runner.still_serves();
 }

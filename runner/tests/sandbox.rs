@@ -803,3 +803,122 @@ fn main() {
     );
     runner.still_serves();
 }
+
+/// Asks for `path` and waits at most `patience` for the answer's status line (0: none).
+fn status_within(port: u16, patience: Duration) -> u16 {
+    let Ok(mut stream) = TcpStream::connect(("127.0.0.1", port)) else {
+        return 0;
+    };
+    stream.set_read_timeout(Some(patience)).unwrap();
+    let request =
+        format!("GET /meta/crates HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nOrigin: {ORIGIN}\r\n\r\n");
+    if stream.write_all(request.as_bytes()).is_err() {
+        return 0;
+    }
+    let mut answer = [0u8; 12];
+    match std::io::Read::read_exact(&mut stream, &mut answer) {
+        Ok(()) => String::from_utf8_lossy(&answer[9..12]).parse().unwrap_or(0),
+        Err(_) => 0,
+    }
+}
+
+/// More slow clients than the runner has descriptors for (its limit set to 256): the runner
+/// raises its soft limit to the hard one, derives its connection bound from it, and a new
+/// connection evicts the oldest one still sending its request, so a normal request is answered
+/// and no job folder is left behind.
+#[test]
+fn more_slow_clients_than_descriptors_do_not_deny_service() {
+    let runner = Runner::start_with_fd_limit(&[], 128, 256);
+    let limits = std::fs::read_to_string(format!("/proc/{}/limits", runner.pid())).unwrap();
+    let open_files = limits
+        .lines()
+        .find(|l| l.starts_with("Max open files"))
+        .unwrap()
+        .split_whitespace()
+        .skip(3)
+        .take(2)
+        .collect::<Vec<_>>();
+    assert_eq!(open_files, ["256", "256"], "the soft limit was not raised");
+    let started = Instant::now();
+    let slow: Vec<TcpStream> = (0..300)
+        .map(|_| {
+            let mut stream = TcpStream::connect(("127.0.0.1", runner.port)).unwrap();
+            let _ = stream.write_all(b"POST /evaluate.json HTTP/1.1\r\nX-Slow: ");
+            stream
+        })
+        .collect();
+    let status = status_within(runner.port, Duration::from_secs(2));
+    let took = started.elapsed();
+    assert_eq!(status, 200, "a normal request beside 300 slow clients");
+    if took > Duration::from_secs(2) {
+        eprintln!("the machine was slow ({took:?}): the slow clients' headers may have timed out");
+    }
+    drop(slow);
+    let (code, output) = Runner::listing_2_1();
+    let reply = runner.evaluate(code);
+    assert_eq!(reply.result(), output, "{}", reply.body);
+    assert!(runner.job_folders_left().is_empty());
+    assert!(
+        !runner.log().contains("Too many open files"),
+        "{}",
+        runner.log()
+    );
+}
+
+/// A client that goes away takes its job with it: abandoned runs neither fill the queue nor go
+/// on running.
+#[test]
+fn a_job_whose_client_went_away_is_stopped() {
+    let runner = Runner::start(&["--jobs", "1", "--queue", "3", "--run-timeout", "40"]);
+    let marker = format!("abandoned{}", unique().replace('-', ""));
+    let code = format!(
+        r#"fn main() {{ let _ = "{marker}"; std::thread::sleep(std::time::Duration::from_secs(30)); }}"#
+    );
+    let body = serde_json::json!({ "code": code, "edition": "2024" }).to_string();
+    for client in 0..6 {
+        let mut stream = TcpStream::connect(("127.0.0.1", runner.port)).unwrap();
+        let head = format!(
+            "POST /evaluate.json HTTP/1.1\r\nHost: 127.0.0.1:{}\r\nOrigin: {ORIGIN}\r\nContent-Length: {}\r\n\r\n",
+            runner.port,
+            body.len()
+        );
+        stream.write_all(head.as_bytes()).unwrap();
+        stream.write_all(body.as_bytes()).unwrap();
+        if client == 0 {
+            // The first client stays until its program runs, the others leave while they wait.
+            let patience = Instant::now();
+            while !runner
+                .job_processes()
+                .iter()
+                .any(|p| p.trim_end().ends_with(" /playground"))
+            {
+                assert!(
+                    patience.elapsed() < Duration::from_secs(30),
+                    "the first program never ran"
+                );
+                std::thread::sleep(Duration::from_millis(20));
+            }
+        }
+        std::thread::sleep(Duration::from_millis(300));
+        // Dropping the stream closes the connection: the client is gone.
+    }
+    let started = Instant::now();
+    let reply = runner.evaluate(r#"fn main() { println!("my turn"); }"#);
+    assert_eq!(
+        (reply.status, reply.result()),
+        (200, "my turn\n".to_string()),
+        "after abandoned runs, in {:?}: {}",
+        started.elapsed(),
+        reply.body
+    );
+    assert!(
+        started.elapsed() < Duration::from_secs(10),
+        "the run waited {:?} behind abandoned ones",
+        started.elapsed()
+    );
+    assert!(
+        runner.job_processes().is_empty(),
+        "{:?}",
+        runner.job_processes()
+    );
+}
