@@ -577,8 +577,16 @@ impl Sandbox {
                     .arg("--ro-bind")
                     .arg(&self.state.sysroot)
                     .arg(IN_RUST);
+                // The crates' files one by one, without cargo's `.d` files: those list the
+                // paths of the crates' sources on this machine, which a program could read
+                // with include_str!.
                 if let Some(deps) = &self.state.deps {
-                    command.arg("--ro-bind").arg(deps).arg(IN_DEPS);
+                    for name in files_to_link(deps) {
+                        command
+                            .arg("--ro-bind")
+                            .arg(deps.join(&name))
+                            .arg(Path::new(IN_DEPS).join(&name));
+                    }
                 }
                 command.arg("--bind").arg(folder).arg(IN_JOB);
                 command.args(["--setenv", "HOME", IN_JOB, "--chdir", IN_JOB]);
@@ -599,6 +607,20 @@ impl Sandbox {
         command.arg("--");
         (command, info)
     }
+}
+
+/// The files of a deps folder that rustc reads (`.rlib`, `.rmeta`, `.so`), leaving out cargo's
+/// dependency lists (`.d`).
+fn files_to_link(deps: &Path) -> Vec<OsString> {
+    let Ok(entries) = std::fs::read_dir(deps) else {
+        return Vec::new();
+    };
+    entries
+        .flatten()
+        .filter(|e| e.file_type().is_ok_and(|t| t.is_file()))
+        .map(|e| e.file_name())
+        .filter(|name| Path::new(name).extension().is_none_or(|ext| ext != "d"))
+        .collect()
 }
 
 /// A command without a sandbox: only a clean environment and a working folder. Its program is

@@ -922,3 +922,37 @@ fn a_job_whose_client_went_away_is_stopped() {
         runner.job_processes()
     );
 }
+
+/// The crates' folder is there at compile time, but without cargo's `.d` files, which list
+/// where the crates' sources are on this machine.
+#[test]
+fn the_crates_dependency_lists_are_not_in_the_sandbox() {
+    let deps = std::env::temp_dir().join(format!("runner-test-deps-{}", unique()));
+    std::fs::create_dir_all(&deps).unwrap();
+    let secret = format!("DEPLIST-{}", unique());
+    std::fs::write(
+        deps.join("libfake-0.d"),
+        format!("/home/someone/{secret}.rs:\n"),
+    )
+    .unwrap();
+    std::fs::write(deps.join("libfake-0.rmeta"), "not really a crate\n").unwrap();
+    std::fs::set_permissions(&deps, std::os::unix::fs::PermissionsExt::from_mode(0o755)).unwrap();
+    let runner = Runner::start(&["--deps", deps.to_str().unwrap()]);
+    let read = |file: &str| {
+        runner
+            .evaluate(&format!(
+                r#"const S: &str = include_str!("/deps/{file}"); fn main() {{ print!("{{S}}") }}"#
+            ))
+            .body
+    };
+    let rmeta = read("libfake-0.rmeta");
+    let list = read("libfake-0.d");
+    let _ = std::fs::remove_dir_all(&deps);
+    assert!(
+        rmeta.contains("not really a crate"),
+        "the crates are not there: {rmeta}"
+    );
+    assert!(!list.contains(&secret), "a .d file came back: {list}");
+    assert!(list.contains("couldn't read"), "{list}");
+    runner.still_serves();
+}
