@@ -123,20 +123,26 @@ pub async fn serve(
                     }
                 };
                 let permit = match Arc::clone(&open).try_acquire_owned() {
-                    Ok(permit) => Some(permit),
+                    Ok(permit) => permit,
                     // Full: the oldest connection still sending its request makes room; if
                     // every connection is being answered, this one is closed.
-                    Err(_) => match lock(&reading).open.pop_first() {
-                        Some((_, oldest)) => {
-                            oldest.abort();
-                            None
+                    Err(_) => {
+                        let Some((_, oldest)) = lock(&reading).open.pop_first() else {
+                            continue;
+                        };
+                        oldest.abort();
+                        // The place is free once that task is dropped (at once, unless it is
+                        // running right now). Waiting for it here, before accepting more, keeps
+                        // the descriptors in use within the bound.
+                        let freed = Arc::clone(&open).acquire_owned();
+                        match tokio::time::timeout(Duration::from_secs(1), freed).await {
+                            Ok(Ok(permit)) => permit,
+                            _ => continue,
                         }
-                        None => continue,
-                    },
+                    }
                 };
                 let connection = Connection {
                     service: Arc::clone(&service),
-                    open: Arc::clone(&open),
                     reading: Arc::clone(&reading),
                     longest_answer,
                 };
@@ -159,7 +165,6 @@ pub async fn serve(
 
 struct Connection {
     service: Arc<Service>,
-    open: Arc<Semaphore>,
     reading: SharedReading,
     longest_answer: Duration,
 }
@@ -174,26 +179,9 @@ impl Drop for Forget {
 }
 
 impl Connection {
-    async fn serve(
-        self,
-        stream: tokio::net::TcpStream,
-        permit: Option<OwnedSemaphorePermit>,
-        id: u64,
-    ) {
+    async fn serve(self, stream: tokio::net::TcpStream, permit: OwnedSemaphorePermit, id: u64) {
         let _forget = Forget(Arc::clone(&self.reading), id);
-        // A connection that evicted another waits (briefly) for the place it freed.
-        let _permit = match permit {
-            Some(permit) => permit,
-            None => match tokio::time::timeout(
-                Duration::from_secs(1),
-                Arc::clone(&self.open).acquire_owned(),
-            )
-            .await
-            {
-                Ok(Ok(permit)) => permit,
-                _ => return,
-            },
-        };
+        let _permit = permit;
         let deadline = Instant::now() + REQUEST_DEADLINE;
         let Connection {
             service, reading, ..
