@@ -12,8 +12,8 @@ user namespaces; only the toolchain, the book's crates (read-only), the system's
 libraries (read-only) and the job's own folder exist there; private, size-limited /tmp and
 /dev/shm; user nobody inside (as root, a user id of its own per slot outside); no capabilities,
 no_new_privs, a seccomp filter (no keyrings, io_uring, BPF, ptrace, mounts, sockets but Unix,
-IPv4 and IPv6: no vsock to a virtual machine's host), a new session, no
-inherited descriptors; killed with the runner. Memory and processes are limited per job with
+IPv4 and IPv6: no vsock to a virtual machine's host), a new session, no inherited descriptors,
+a read-only / and /dev of its own; killed with the runner. Memory and processes are limited per job with
 control groups (v2, or v1 as root); where this user has none the runner refuses to start,
 unless --allow-no-cgroups lets it run one job at a time under limits per process, as its start-up
 message then says. Every process of a job is gone when its answer is sent; stopping the
@@ -21,10 +21,11 @@ runner ends every job and removes every job folder.
 
 It does not protect against: kernel bugs reachable from inside a user namespace through the
 system calls the filter allows, reading the system's public files under /usr, using the CPU up
-to the time limits, or a page that a reader opens from the book's own address. Without
-bubblewrap it refuses to start; `--insecure` runs code with limits but no sandbox, and every Run
-then says so. `GET /` on the runner tells which mode is active (\"sandboxed\", \"isolation\"),
-and so does its first line on stderr.
+to the time limits, a page that a reader opens from the book's own address, or a job learning
+where the toolchain and its folder are on this machine (/proc/self/mountinfo; `ps` shows the same
+paths to local users). Without bubblewrap it refuses to start; `--insecure` runs code with limits
+but no sandbox, and every Run then says so. `GET /` on the runner tells which mode is active
+(\"sandboxed\", \"isolation\"), and so does its first line on stderr.
 
 Options (defaults in brackets):
   --port N               port on 127.0.0.1 to listen on; 0 picks a free one [3001]
