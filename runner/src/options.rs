@@ -12,11 +12,11 @@ user namespaces; only the toolchain, the book's crates (read-only), the system's
 libraries (read-only) and the job's own folder exist there; private, size-limited /tmp and
 /dev/shm; user nobody inside (as root, a user id of its own per slot outside); no capabilities,
 no_new_privs, a seccomp filter (no keyrings, io_uring, BPF, ptrace, mounts, sockets but Unix,
-IPv4 and IPv6: no vsock to a virtual machine's host), a new session, no inherited descriptors,
-a read-only / and /dev of its own; killed with the runner. Memory and processes are limited per job with
-control groups (v2, or v1 as root); where this user has none the runner refuses to start,
-unless --allow-no-cgroups lets it run one job at a time under limits per process, as its start-up
-message then says. Every process of a job is gone when its answer is sent; stopping the
+IPv4 and IPv6: no vsock to a virtual machine's host), a new session, no inherited descriptors, a
+read-only / and /dev of its own; killed with the runner. Memory and processes are limited per
+job with control groups (v2, or v1 as root); where this user has none the runner refuses to
+start, unless --allow-no-cgroups lets it run one job at a time under limits per process, as its
+start-up message then says. Every process of a job is gone when its answer is sent; stopping the
 runner ends every job and removes every job folder.
 
 It does not protect against: kernel bugs reachable from inside a user namespace through the
