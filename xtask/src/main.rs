@@ -32,8 +32,9 @@ cargo xtask <job>
   bless          rewrite the checked files from fresh runs: every output.txt, the compiler's
                  messages (listings/compile-fail/*.stderr), Miri's outputs (miri-output.txt) and
                  the type layouts of rustc -Zprint-type-sizes (type-sizes.txt)
-  bench          run the benchmarks (the listings', the kernel's and the runner's) and rewrite
-                 the tables in src/generated/; check mdbook build's 3 s budget
+  bench [WORD..] run the benchmarks (listings, kernel, runner) and rewrite the tables in
+                 src/generated/, and check mdbook build's 3 s budget (build); with words, only
+                 the parts whose names contain one (e.g. `bench runner`)
   miri           run under Miri the listings it checks (the step `listings under Miri`)
   pdf            build the offline PDF into book/pdf/ with headless Chromium
   install-tools  install the pinned tools from ci/tools.toml (and mermaid's script into src/)
@@ -65,10 +66,7 @@ fn run(args: &[String]) -> Result<()> {
             .and_then(|()| compile_fail::bless(&root))
             .and_then(|()| miri::bless(&root))
             .and_then(|()| type_sizes::bless(&root)),
-        "bench" => bench::write_tables(&root)
-            .and_then(|()| kernel::bench(&root))
-            .and_then(|()| runner::bench(&root, false))
-            .and_then(|()| book::check_build_budget(&root)),
+        "bench" => bench_job(&root, rest),
         "pdf" => tools::install(&root).and_then(|()| pdf::build(&root).map(|_| ())),
         "miri" => miri::check(&root),
         // Also copies mermaid's script out of the pinned mdbook-mermaid, for plain `mdbook serve`.
@@ -80,6 +78,31 @@ fn run(args: &[String]) -> Result<()> {
         }
         other => bail!("unknown job `{other}`\n\n{HELP}"),
     }
+}
+
+/// `cargo xtask bench [WORD..]`: every measurement, or only those whose names contain a word
+/// (`cargo xtask bench runner` rewrites only the runner's table).
+fn bench_job(root: &Path, words: &[String]) -> Result<()> {
+    let parts: &[(&str, Step)] = &[
+        ("listings", bench::write_tables),
+        ("kernel", kernel::bench),
+        ("runner", |root| runner::bench(root, false)),
+        ("build", book::check_build_budget),
+    ];
+    let chosen = |name: &str| words.is_empty() || words.iter().any(|w| name.contains(w.as_str()));
+    if !parts.iter().any(|(name, _)| chosen(name)) {
+        let names: Vec<&str> = parts.iter().map(|(name, _)| *name).collect();
+        bail!(
+            "no benchmark matches {words:?}; they are: {}",
+            names.join(", ")
+        );
+    }
+    for (name, part) in parts {
+        if chosen(name) {
+            part(root)?;
+        }
+    }
+    Ok(())
 }
 
 /// One check of `cargo xtask test`.
