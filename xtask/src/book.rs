@@ -151,24 +151,33 @@ pub fn build_book_deps(root: &Path) -> Result<PathBuf> {
             .run()
     };
     build()?;
-    if count_rlibs(&deps, "libfutures-")? != 1 {
-        // A leftover build of an older version: start this folder afresh.
+    if let Some(name) = duplicated_rlib(&deps)? {
+        // A leftover build of an older version or feature set: start this folder afresh.
+        eprintln!("target/book-deps holds two builds of `{name}`; building it afresh");
         std::fs::remove_dir_all(&target)?;
         build()?;
+        if let Some(name) = duplicated_rlib(&deps)? {
+            bail!("a fresh build of ci/book-deps holds two builds of `{name}`");
+        }
     }
     Ok(deps)
 }
 
-fn count_rlibs(dir: &Path, prefix: &str) -> Result<usize> {
-    let mut count = 0;
+/// The name of a crate with more than one `lib<name>-<hash>.rlib` in `dir`, if there is one.
+fn duplicated_rlib(dir: &Path) -> Result<Option<String>> {
+    let mut seen = std::collections::BTreeSet::new();
     for entry in std::fs::read_dir(dir).with_context(|| format!("cannot list {}", dir.display()))? {
         let name = entry?.file_name();
         let name = name.to_string_lossy();
-        if name.starts_with(prefix) && name.ends_with(".rlib") {
-            count += 1;
+        let Some(stem) = name.strip_suffix(".rlib") else {
+            continue;
+        };
+        let crate_name = stem.rsplit_once('-').map_or(stem, |(name, _hash)| name);
+        if !seen.insert(crate_name.to_string()) {
+            return Ok(Some(crate_name.trim_start_matches("lib").to_string()));
         }
     }
-    Ok(count)
+    Ok(None)
 }
 
 /// Copies mermaid's script out of the pinned mdbook-mermaid (which embeds it) into the book.

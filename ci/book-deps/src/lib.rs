@@ -2,3 +2,5 @@
 //! crate the chapters use, in a folder of its own, and point `mdbook test -L` at it.
 pub use futures;
 pub use pin_project_lite;
+pub use smol;
+pub use tokio;
