@@ -1,0 +1,87 @@
+//! Runs the benchmark's binary as `cargo xtask bench` does, and reads its
+//! table: every server gets a row, with figures or with what went wrong.
+
+use std::process::{Command, Output, Stdio};
+use std::sync::mpsc::{self, RecvTimeoutError};
+use std::thread;
+use std::time::Duration;
+
+const BENCH: &str = env!("CARGO_BIN_EXE_listing-26-03-echo-bench");
+
+/// Runs `sh -c SCRIPT BENCH ARGS…` and returns its output, failing the
+/// test (and killing the run) after two minutes.
+fn run(script: &str, args: &[&str]) -> Output {
+    let child = Command::new("sh")
+        .args(["-c", script, BENCH])
+        .args(args)
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("cannot start sh");
+    let id = child.id();
+    let (send, receive) = mpsc::channel();
+    thread::spawn(move || send.send(child.wait_with_output()));
+    match receive.recv_timeout(Duration::from_secs(120)) {
+        Ok(output) => output.expect("cannot read the benchmark's output"),
+        Err(RecvTimeoutError::Timeout) => {
+            let _ = Command::new("kill").arg(id.to_string()).status();
+            panic!("the benchmark ran for more than two minutes");
+        }
+        Err(RecvTimeoutError::Disconnected) => {
+            panic!("the waiting thread died")
+        }
+    }
+}
+
+/// The table's rows, without its header and rule.
+fn rows(output: &Output) -> Vec<Vec<String>> {
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(
+        output.status.success(),
+        "the benchmark failed ({}):\n{stdout}\n{}",
+        output.status,
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let lines = stdout.lines().filter(|line| line.starts_with('|')).skip(2);
+    let cells = |line: &str| {
+        let inner = line.trim_matches('|');
+        inner
+            .split('|')
+            .map(|cell| cell.trim().to_string())
+            .collect()
+    };
+    lines.map(cells).collect()
+}
+
+#[test]
+fn quick_mode_measures_every_server() {
+    let rows = rows(&run("exec \"$0\" \"$@\"", &["--quick"]));
+    assert!(rows.len() >= 3, "{rows:?}");
+    for row in rows {
+        assert_eq!(row[1], "100", "{row:?}");
+        for figure in &row[2..] {
+            let number = figure.replace(',', "");
+            assert!(number.parse::<f64>().is_ok(), "not measured: {row:?}");
+        }
+    }
+}
+
+#[test]
+fn a_row_says_so_when_the_open_files_limit_is_too_low() {
+    // `ulimit -n` lowers both the soft and the hard limit, so nothing in the
+    // benchmark can raise them again.
+    let rows = rows(&run(
+        "ulimit -n 150 && exec \"$0\" \"$@\"",
+        &["--quick", "200"],
+    ));
+    assert!(rows.len() >= 3, "{rows:?}");
+    for row in rows {
+        assert_eq!(row[1], "200", "{row:?}");
+        assert_eq!(
+            row[2], "not run: needs 264 open files, the limit is 150",
+            "{row:?}"
+        );
+        assert!(row[3..].iter().all(|cell| cell == "—"), "{row:?}");
+    }
+}
