@@ -340,8 +340,8 @@ impl Registration {
     ) -> Poll<io::Result<T>> {
         match operation() {
             Err(e) if e.kind() == io::ErrorKind::WouldBlock => {
-                REACTOR
-                    .with(|r| r.set_waker(self.token, direction, cx.waker()));
+                let waker = cx.waker();
+                REACTOR.with(|r| r.set_waker(self.token, direction, waker));
                 Poll::Pending
             }
             done => Poll::Ready(done),
