@@ -1,0 +1,180 @@
+// The fix for Listing 10-5: the part of a frame read so far lives outside the
+// future, so a `select` loop may drop the read at any poll and lose nothing.
+extern crate futures;
+
+use futures::channel::mpsc;
+use futures::io::{AsyncRead, AsyncReadExt};
+use futures::stream::{StreamExt, TryStreamExt};
+use futures::{FutureExt, select_biased};
+use std::cell::RefCell;
+use std::future::Future;
+use std::io;
+use std::pin::pin;
+use std::task::{Context, Waker};
+
+// ANCHOR: frames
+/// Reads 4-byte frames. The bytes of a frame read so far are kept here, in
+/// the reader, not in the future of `next_frame`.
+struct Frames<R> {
+    bytes: R,
+    frame: [u8; 4],
+    filled: usize,
+}
+
+impl<R: AsyncRead + Unpin> Frames<R> {
+    fn new(bytes: R) -> Frames<R> {
+        Frames {
+            bytes,
+            frame: [0; 4],
+            filled: 0,
+        }
+    }
+
+    async fn next_frame(&mut self) -> io::Result<[u8; 4]> {
+        while self.filled < 4 {
+            let n = self.bytes.read(&mut self.frame[self.filled..]).await?;
+            if n == 0 {
+                return Err(io::ErrorKind::UnexpectedEof.into());
+            }
+            // Counted in the same poll that read them: no `.await` between
+            // the read and this line, so no drop can come between them.
+            self.filled += n;
+        }
+        self.filled = 0;
+        Ok(self.frame)
+    }
+}
+// ANCHOR_END: frames
+
+// ANCHOR: serve
+/// Listing 10-5's loop, with its frames read through `Frames`.
+async fn serve(
+    bytes: impl AsyncRead + Unpin,
+    mut messages: mpsc::UnboundedReceiver<String>,
+    seen: &RefCell<Vec<String>>,
+) {
+    let mut frames = Frames::new(bytes);
+    loop {
+        select_biased! {
+            frame = frames.next_frame().fuse() => {
+                let Ok(frame) = frame else { return };
+                let text = String::from_utf8_lossy(&frame);
+                seen.borrow_mut().push(format!("frame {text:?}"));
+            }
+            message = messages.next() => {
+                let Some(message) = message else { return };
+                seen.borrow_mut().push(format!("message {message:?}"));
+            }
+        }
+    }
+}
+// ANCHOR_END: serve
+
+// ANCHOR: play
+/// Something that arrives: bytes on the connection, or a message.
+#[derive(Clone, Copy)]
+pub enum Arrival {
+    Bytes(&'static str),
+    Message(&'static str),
+}
+
+/// Plays the executor, by hand: polls `serve` once, then for each moment
+/// sends what arrives in it and polls once more. Returns what arrived and
+/// what `serve` saw, line by line.
+pub fn play(moments: &[&[Arrival]]) -> Vec<String> {
+    let (bytes_tx, bytes_rx) = mpsc::unbounded::<Vec<u8>>();
+    let bytes = bytes_rx.map(Ok::<_, io::Error>).into_async_read();
+    let (messages_tx, messages_rx) = mpsc::unbounded();
+    let seen = RefCell::new(Vec::new());
+    let mut task = pin!(serve(bytes, messages_rx, &seen));
+    let mut cx = Context::from_waker(Waker::noop());
+    let mut lines = Vec::new();
+    assert!(
+        task.as_mut().poll(&mut cx).is_pending(),
+        "nothing arrived yet"
+    );
+    for moment in moments {
+        let mut arrived = Vec::new();
+        for arrival in moment.iter() {
+            let sent = match *arrival {
+                Arrival::Bytes(b) => bytes_tx.unbounded_send(b.into()).is_ok(),
+                Arrival::Message(m) => {
+                    messages_tx.unbounded_send(m.into()).is_ok()
+                }
+            };
+            assert!(sent, "serve stopped listening");
+            arrived.push(match *arrival {
+                Arrival::Bytes(b) => format!("bytes {b:?}"),
+                Arrival::Message(m) => format!("message {m:?}"),
+            });
+        }
+        lines.push(format!("arrive: {}", arrived.join(", ")));
+        assert!(task.as_mut().poll(&mut cx).is_pending(), "serve returned");
+        lines.extend(seen.borrow_mut().drain(..).map(|e| format!("  got {e}")));
+    }
+    lines
+}
+// ANCHOR_END: play
+
+// ANCHOR: main
+fn main() {
+    use Arrival::{Bytes, Message};
+    let lines = play(&[
+        &[Bytes("PI")],
+        &[Message("status?")],
+        &[Bytes("NG"), Bytes("PONG"), Message("quit")],
+    ]);
+    for line in lines {
+        println!("{line}");
+    }
+}
+// ANCHOR_END: main
+
+#[cfg(test)]
+mod tests {
+    use super::Arrival::{Bytes, Message};
+    use super::*;
+
+    #[test]
+    fn a_message_in_the_middle_of_a_frame_costs_nothing() {
+        const SENT: &str = "PINGPONG";
+        for cut in 0..=SENT.len() {
+            let lines = play(&[
+                &[Bytes(&SENT[..cut])],
+                &[Message("status?")],
+                &[Bytes(&SENT[cut..])],
+            ]);
+            let got: Vec<&str> = lines
+                .iter()
+                .filter_map(|l| l.strip_prefix("  got "))
+                .filter(|l| l.starts_with("frame"))
+                .collect();
+            assert_eq!(got, ["frame \"PING\"", "frame \"PONG\""], "cut {cut}");
+            assert!(lines.contains(&"  got message \"status?\"".into()));
+        }
+    }
+
+    #[test]
+    fn a_frame_in_many_pieces_with_a_message_between_each() {
+        let lines = play(&[
+            &[Bytes("P")],
+            &[Message("1")],
+            &[Bytes("I")],
+            &[Message("2")],
+            &[Bytes("N")],
+            &[Message("3")],
+            &[Bytes("G")],
+        ]);
+        let got: Vec<&str> = lines
+            .iter()
+            .filter_map(|l| l.strip_prefix("  got "))
+            .collect();
+        let expected = [
+            "message \"1\"",
+            "message \"2\"",
+            "message \"3\"",
+            "frame \"PING\"",
+        ];
+        assert_eq!(got, expected);
+    }
+}
