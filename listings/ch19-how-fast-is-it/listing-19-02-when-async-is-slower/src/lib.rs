@@ -499,7 +499,7 @@ mod tests {
 
     // ANCHOR: read_tests
     #[test]
-    fn a_blocking_read_in_a_task_stops_the_timer_task() {
+    fn a_blocking_read_in_a_task_holds_up_the_timer_task() {
         let (mut writer, reports, thread) = two_tasks(false);
         let mut thread = Some(thread);
         // The timer is due after 10 ms; half a second later, its task has
