@@ -9,7 +9,7 @@ use std::fmt::Write as _;
 use std::io::{self, BufRead, BufReader, Read, Write};
 use std::net::{SocketAddr, TcpListener, TcpStream};
 use std::process::{Child, Command, Stdio};
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, mpsc};
 use std::thread;
 use std::time::{Duration, Instant};
@@ -86,7 +86,9 @@ pub fn serve_in_this_process(server: &Server) -> ! {
         eprintln!("the server ran out of time");
         std::process::exit(1);
     });
-    (server.serve)(listener);
+    // On a thread of its own, as Listing 25-1's `serve_echo` asks.
+    let serve = server.serve;
+    let _ = thread::spawn(move || serve(listener)).join();
     eprintln!("the server returned");
     std::process::exit(1);
 }
@@ -211,13 +213,23 @@ fn open(address: SocketAddr) -> io::Result<TcpStream> {
 
 /// Sends `message` and reads it back.
 fn round_trip(stream: &mut TcpStream, message: &[u8]) -> io::Result<()> {
-    stream.write_all(message)?;
+    stream.write_all(message).map_err(said_nothing)?;
     let mut echoed = vec![0; message.len()];
-    stream.read_exact(&mut echoed)?;
+    stream.read_exact(&mut echoed).map_err(said_nothing)?;
     if echoed != message {
         return Err(io::Error::other("the echo is not what was sent"));
     }
     Ok(())
+}
+
+/// A socket's timeout shows as `WouldBlock`: say what it means.
+fn said_nothing(error: io::Error) -> io::Error {
+    match error.kind() {
+        io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut => {
+            io::Error::new(io::ErrorKind::TimedOut, "no answer within 10 s")
+        }
+        _ => error,
+    }
 }
 
 /// Thread `thread`'s share of `total` things to do.
@@ -226,24 +238,31 @@ fn share(total: usize, thread: usize) -> usize {
 }
 
 /// Opens `count` connections: each client thread opens its share, one
-/// after the other. Returns each thread's connections.
+/// after the other. Returns each thread's connections, or how many were
+/// served before the first failure, and that failure.
 fn open_connections(
     address: SocketAddr,
     count: usize,
 ) -> Result<Vec<Vec<TcpStream>>, String> {
     let opened = AtomicUsize::new(0);
-    let opened = &opened;
+    let failed = AtomicBool::new(false); // then the other threads stop too
+    let (opened, failed) = (&opened, &failed);
     let shares: io::Result<Vec<Vec<TcpStream>>> = thread::scope(|scope| {
         let threads: Vec<_> = (0..CLIENT_THREADS)
             .map(|thread| {
                 scope.spawn(move || {
-                    (0..share(count, thread))
-                        .map(|_| {
-                            let stream = open(address)?;
-                            opened.fetch_add(1, Ordering::Relaxed);
-                            Ok(stream)
-                        })
-                        .collect()
+                    let mut mine = Vec::with_capacity(share(count, thread));
+                    while mine.len() < mine.capacity() {
+                        if failed.load(Ordering::Relaxed) {
+                            break;
+                        }
+                        let stream = open(address).inspect_err(|_| {
+                            failed.store(true, Ordering::Relaxed);
+                        })?;
+                        mine.push(stream);
+                        opened.fetch_add(1, Ordering::Relaxed);
+                    }
+                    Ok(mine)
                 })
             })
             .collect();
@@ -253,7 +272,8 @@ fn open_connections(
             .collect()
     });
     shares.map_err(|error| {
-        let opened = opened.load(Ordering::Relaxed);
+        let opened = grouped(opened.load(Ordering::Relaxed) as f64);
+        let count = grouped(count as f64);
         format!("{opened} of {count} connections served, then: {error}")
     })
 }
@@ -522,6 +542,12 @@ fn grouped(value: f64) -> String {
     text
 }
 
+/// 1.234 → "1.2", and -0.01 → "0.0" rather than "-0.0".
+fn tenths(value: f64) -> String {
+    let value = if value.abs() < 0.05 { 0.0 } else { value };
+    format!("{value:.1}")
+}
+
 fn micros(time: Duration) -> f64 {
     time.as_secs_f64() * 1e6
 }
@@ -537,9 +563,9 @@ pub fn table(rows: &[Row]) -> String {
     for row in rows {
         let cells = match &row.result {
             Ok(f) => format!(
-                "{:.1} | {:.1} | {} | {:.0} | {:.0}",
-                f.resident_bytes / 1024.0,
-                f.kernel_stack_bytes / 1024.0,
+                "{} | {} | {} | {:.0} | {:.0}",
+                tenths(f.resident_bytes / 1024.0),
+                tenths(f.kernel_stack_bytes / 1024.0),
                 grouped(f.accepted_per_second),
                 f.p50_micros,
                 f.p99_micros
@@ -563,34 +589,35 @@ pub fn table(rows: &[Row]) -> String {
 struct Chart {
     title: &'static str,
     value: fn(&Figures) -> f64,
-    decimals: usize,
+    /// Shown to a tenth, or else to a whole number.
+    tenths: bool,
 }
 
 const CHARTS: [Chart; 5] = [
     Chart {
         title: "Resident memory per idle connection (KiB, lower is better)",
         value: |f| f.resident_bytes / 1024.0,
-        decimals: 1,
+        tenths: true,
     },
     Chart {
         title: "Kernel stacks per connection, whole machine (KiB, lower is better)",
         value: |f| f.kernel_stack_bytes / 1024.0,
-        decimals: 1,
+        tenths: true,
     },
     Chart {
         title: "Connections accepted per second (higher is better)",
         value: |f| f.accepted_per_second,
-        decimals: 0,
+        tenths: false,
     },
     Chart {
         title: "p50 round trip (µs, lower is better)",
         value: |f| f.p50_micros,
-        decimals: 0,
+        tenths: false,
     },
     Chart {
         title: "p99 round trip (µs, lower is better)",
         value: |f| f.p99_micros,
-        decimals: 0,
+        tenths: false,
     },
 ];
 
@@ -675,10 +702,10 @@ pub fn plot(rows: &[Row]) -> String {
                 };
                 let value = (chart.value)(figures);
                 let length = (value.max(0.0) / largest * BARS_HEIGHT).max(1.0);
-                let label = if chart.decimals == 0 {
-                    grouped(value)
+                let label = if chart.tenths {
+                    tenths(value)
                 } else {
-                    format!("{value:.*}", chart.decimals)
+                    grouped(value)
                 };
                 let _ = writeln!(
                     svg,
@@ -730,6 +757,8 @@ mod tests {
         assert_eq!(grouped(1_000.0), "1,000");
         assert_eq!(grouped(-12_345.0), "-12,345");
         assert_eq!(grouped(20_000.0), "20,000");
+        assert_eq!(tenths(-0.01), "0.0");
+        assert_eq!(tenths(2.25), "2.2");
     }
 
     fn rows() -> Vec<Row> {

@@ -7,6 +7,7 @@
 //! Usage: `listing-26-03-echo-bench [--quick] [CONNECTIONS…]`; the child
 //! processes run as `listing-26-03-echo-bench serve ID`.
 
+use listing_25_01_reactor as book;
 use listing_26_01_thread_per_connection as threads;
 use listing_26_02_tokio_echo as tokio_echo;
 use listing_26_03_echo_bench::{
@@ -15,7 +16,10 @@ use listing_26_03_echo_bench::{
 use std::path::Path;
 
 // Every server reads and writes back through a buffer of the same size.
-const _: () = assert!(threads::ECHO_BUFFER == tokio_echo::ECHO_BUFFER);
+const _: () = assert!(
+    threads::ECHO_BUFFER == book::ECHO_BUFFER
+        && threads::ECHO_BUFFER == tokio_echo::ECHO_BUFFER
+);
 
 fn servers() -> Vec<Server> {
     let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
@@ -24,6 +28,11 @@ fn servers() -> Vec<Server> {
             id: "threads",
             name: "a thread per connection (Listing 26-1)".to_string(),
             serve: threads::serve_echo,
+        },
+        Server {
+            id: "book",
+            name: "the book's executor and reactor (Listing 25-1)".to_string(),
+            serve: book::serve_echo,
         },
         Server {
             id: "tokio-current-thread",
@@ -61,7 +70,9 @@ fn main() {
     if !counts.is_empty() {
         sizes.connections = counts;
     }
-    let (rows, note) = run_all(&args[0], &servers, &sizes);
+    let program = std::env::current_exe().expect("no path to this program");
+    let program = program.to_str().expect("the program's path is not UTF-8");
+    let (rows, note) = run_all(program, &servers, &sizes);
     print!("{}\n{note}\n", table(&rows));
     if let Some(folder) = std::env::var_os("BOOK_GENERATED") {
         let file = Path::new(&folder).join("ch26-ten-thousand-connections.svg");
