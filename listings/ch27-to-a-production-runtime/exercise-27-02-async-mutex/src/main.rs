@@ -4,13 +4,10 @@
 
 extern crate tokio;
 
-use std::future::poll_fn;
 use std::sync::Arc;
-use std::sync::mpsc::{self, RecvTimeoutError};
-use std::task::Poll;
-use std::thread;
 use std::time::Duration;
 use tokio::sync::Mutex;
+use tokio::task::yield_now;
 
 // ANCHOR: add
 /// Holds tokio's guard while it yields. A second task that wants the lock
@@ -23,12 +20,17 @@ async fn add_holding_the_guard(total: Arc<Mutex<u64>>, amount: u64) {
 }
 
 /// Two such tasks, spawned with `tokio::spawn` (the future is `Send`) on a
-/// runtime of one thread or of two.
-fn two_adders(threads: usize) -> u64 {
+/// runtime of one thread or of two. `None` if they have not finished
+/// within ten seconds: since no thread is ever blocked, the runtime's own
+/// timer can say so.
+fn two_adders(threads: usize) -> Option<u64> {
     let runtime = match threads {
-        1 => tokio::runtime::Builder::new_current_thread().build(),
+        1 => tokio::runtime::Builder::new_current_thread()
+            .enable_time()
+            .build(),
         n => tokio::runtime::Builder::new_multi_thread()
             .worker_threads(n)
+            .enable_time()
             .build(),
     }
     .unwrap();
@@ -37,48 +39,23 @@ fn two_adders(threads: usize) -> u64 {
         let tasks: Vec<_> = (1..=2)
             .map(|n| tokio::spawn(add_holding_the_guard(Arc::clone(&total), n)))
             .collect();
-        for task in tasks {
-            task.await.unwrap();
-        }
-        *total.lock().await
+        let both = async {
+            for task in tasks {
+                task.await.unwrap();
+            }
+        };
+        tokio::time::timeout(Duration::from_secs(10), both)
+            .await
+            .ok()?;
+        Some(*total.lock().await)
     })
-}
-// ANCHOR_END: add
-
-/// Runs `two_adders` on a thread and gives up after ten seconds, so that a
-/// deadlock would fail instead of hanging.
-fn within_ten_seconds(threads: usize) -> Option<u64> {
-    let (done, finished) = mpsc::channel();
-    let runner = thread::spawn(move || {
-        let _ = done.send(two_adders(threads));
-    });
-    match finished.recv_timeout(Duration::from_secs(10)) {
-        Ok(total) => Some(total),
-        Err(RecvTimeoutError::Timeout) => None,
-        Err(RecvTimeoutError::Disconnected) => {
-            std::panic::resume_unwind(runner.join().unwrap_err())
-        }
-    }
 }
 
 fn main() {
-    println!("one thread:  {:?}", within_ten_seconds(1));
-    println!("two threads: {:?}", within_ten_seconds(2));
+    println!("one thread:  {:?}", two_adders(1));
+    println!("two threads: {:?}", two_adders(2));
 }
-
-/// Pending once, after waking its own task (chapter 16's `yield_now`).
-async fn yield_now() {
-    let mut yielded = false;
-    poll_fn(|cx| {
-        if yielded {
-            return Poll::Ready(());
-        }
-        yielded = true;
-        cx.waker().wake_by_ref();
-        Poll::Pending
-    })
-    .await
-}
+// ANCHOR_END: add
 
 #[cfg(test)]
 mod tests {
@@ -86,11 +63,11 @@ mod tests {
 
     #[test]
     fn tokios_guard_across_await_does_not_deadlock_one_thread() {
-        assert_eq!(within_ten_seconds(1), Some(3));
+        assert_eq!(two_adders(1), Some(3));
     }
 
     #[test]
     fn the_same_tasks_run_on_two_threads() {
-        assert_eq!(within_ten_seconds(2), Some(3));
+        assert_eq!(two_adders(2), Some(3));
     }
 }
