@@ -1,0 +1,183 @@
+//! Exercise 24-2: the writing side. Write until `WouldBlock`, then let epoll
+//! say when the socket is writable again.
+
+use std::io::{self, Read, Write};
+use std::os::fd::{AsFd, AsRawFd, FromRawFd, OwnedFd};
+use std::os::unix::net::UnixStream;
+use std::time::Duration;
+
+// The epoll declarations and the `Epoll` type of Listing 24-3, with one more
+// interest.
+// epoll is Linux's own; these declarations follow <sys/epoll.h>.
+#[cfg(not(target_os = "linux"))]
+compile_error!("this listing uses epoll, which only Linux has");
+
+/// `struct epoll_event`: what happened (`events`) and the 64 bits the
+/// program asked to get back with it (`data`). On x86_64 the C header
+/// declares it `__attribute__((packed))`, so `data` starts at byte 4,
+/// and the kernel writes 12-byte entries; everywhere else it is 16 bytes.
+#[cfg_attr(target_arch = "x86_64", repr(C, packed))]
+#[cfg_attr(not(target_arch = "x86_64"), repr(C))]
+#[derive(Clone, Copy, Default)]
+pub struct EpollEvent {
+    events: u32,
+    data: u64,
+}
+
+/// Readable: there is data to read, or the peer has closed its side.
+pub const EPOLLIN: u32 = 0x001;
+/// Writable: there is room in the socket's buffer.
+pub const EPOLLOUT: u32 = 0x004;
+/// Edge-triggered: report a change once, not a state for as long as it lasts.
+pub const EPOLLET: u32 = 1 << 31;
+const EPOLL_CLOEXEC: i32 = 0o2_000_000;
+const EPOLL_CTL_ADD: i32 = 1;
+
+unsafe extern "C" {
+    fn epoll_create1(flags: i32) -> i32;
+    fn epoll_ctl(epfd: i32, op: i32, fd: i32, event: *mut EpollEvent) -> i32;
+    fn epoll_wait(
+        epfd: i32,
+        events: *mut EpollEvent,
+        max_events: i32,
+        timeout_ms: i32,
+    ) -> i32;
+}
+
+/// An epoll instance: a set of file descriptors the kernel watches for us.
+pub struct Epoll {
+    /// Closed by `OwnedFd`'s `Drop`, which calls `close`.
+    fd: OwnedFd,
+}
+
+impl Epoll {
+    pub fn new() -> io::Result<Epoll> {
+        // SAFETY: epoll_create1 takes flags only, and returns a new file
+        // descriptor or -1.
+        let fd = unsafe { epoll_create1(EPOLL_CLOEXEC) };
+        if fd < 0 {
+            return Err(io::Error::last_os_error());
+        }
+        // SAFETY: `fd` is open, and nothing else owns it.
+        Ok(Epoll {
+            fd: unsafe { OwnedFd::from_raw_fd(fd) },
+        })
+    }
+
+    /// Watch `source` for `interest` (`EPOLLIN`, maybe `| EPOLLET`);
+    /// `wait` reports it with `token`.
+    pub fn add(
+        &self,
+        source: &impl AsFd,
+        interest: u32,
+        token: u64,
+    ) -> io::Result<()> {
+        let mut event = EpollEvent {
+            events: interest,
+            data: token,
+        };
+        let fd = source.as_fd().as_raw_fd();
+        // SAFETY: both descriptors are open (they are borrowed), and the
+        // kernel only reads `event` during the call.
+        let status = unsafe {
+            epoll_ctl(self.fd.as_raw_fd(), EPOLL_CTL_ADD, fd, &mut event)
+        };
+        if status < 0 {
+            return Err(io::Error::last_os_error());
+        }
+        Ok(())
+    }
+
+    /// Sleeps until something watched is ready, or `timeout` passes
+    /// (`None`: no limit). Returns the events, at most `events.len()`.
+    pub fn wait<'a>(
+        &self,
+        events: &'a mut [EpollEvent],
+        timeout: Option<Duration>,
+    ) -> io::Result<&'a [EpollEvent]> {
+        // Whole milliseconds, rounded up: a 0.5 ms wait must not become
+        // 0 ms, which would return at once and make the caller spin.
+        let timeout_ms = match timeout {
+            None => -1,
+            Some(t) => {
+                t.as_micros().div_ceil(1000).min(i32::MAX as u128) as i32
+            }
+        };
+        let max = events.len().min(i32::MAX as usize) as i32;
+        loop {
+            // SAFETY: the kernel writes at most `max` entries into `events`,
+            // whose layout matches its own.
+            let n = unsafe {
+                epoll_wait(
+                    self.fd.as_raw_fd(),
+                    events.as_mut_ptr(),
+                    max,
+                    timeout_ms,
+                )
+            };
+            if n >= 0 {
+                return Ok(&events[..n as usize]);
+            }
+            let error = io::Error::last_os_error();
+            // A signal handler ran while we slept: wait again. (Simple, but
+            // it restarts the timeout; good enough here.)
+            if error.kind() != io::ErrorKind::Interrupted {
+                return Err(error);
+            }
+        }
+    }
+}
+
+impl EpollEvent {
+    pub fn token(&self) -> u64 {
+        self.data // a copy: a packed field may not be borrowed
+    }
+
+    pub fn is_readable(&self) -> bool {
+        self.events & EPOLLIN != 0
+    }
+
+    pub fn is_writable(&self) -> bool {
+        self.events & EPOLLOUT != 0
+    }
+}
+
+// ANCHOR: solution
+/// Whether a wait of `patience` reports the socket writable.
+fn writable(epoll: &Epoll, patience: Duration) -> io::Result<bool> {
+    let mut events = [EpollEvent::default(); 1];
+    let ready = epoll.wait(&mut events, Some(patience))?;
+    Ok(ready.iter().any(EpollEvent::is_writable))
+}
+
+fn main() -> io::Result<()> {
+    let (mut writer, mut peer) = UnixStream::pair()?;
+    writer.set_nonblocking(true)?;
+    let epoll = Epoll::new()?;
+    epoll.add(&writer, EPOLLOUT | EPOLLET, 0)?;
+    let no_wait = Duration::ZERO;
+    println!("a new socket is writable: {}", writable(&epoll, no_wait)?);
+
+    // Fill every buffer between the two ends.
+    let chunk = [b'x'; 4096];
+    let mut written = 0;
+    let error = loop {
+        match writer.write(&chunk) {
+            Ok(n) => written += n,
+            Err(e) => break e,
+        }
+    };
+    println!("write, once the buffers are full: {:?}", error.kind());
+    println!("writable while full: {}", writable(&epoll, no_wait)?);
+
+    // The peer reads everything, and room appears.
+    let mut buf = vec![0; written];
+    peer.read_exact(&mut buf)?;
+    let patience = Duration::from_secs(10);
+    println!(
+        "writable once the peer read: {}",
+        writable(&epoll, patience)?
+    );
+    Ok(())
+}
+// ANCHOR_END: solution
