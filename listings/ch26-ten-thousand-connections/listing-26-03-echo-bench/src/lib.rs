@@ -92,7 +92,9 @@ pub fn serve_in_this_process(server: &Server) -> ! {
     eprintln!("the server returned");
     std::process::exit(1);
 }
+// ANCHOR_END: child
 
+// ANCHOR: process
 /// The parent's side: a server running in a child process. Dropping it
 /// kills the process and waits for it to end.
 pub struct ServerProcess {
@@ -101,6 +103,33 @@ pub struct ServerProcess {
     open_files_limit: u64,
     /// The last few lines the server wrote to stderr.
     said: Arc<Mutex<VecDeque<String>>>,
+}
+
+impl Drop for ServerProcess {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+impl ServerProcess {
+    /// The server's resident memory, from the kernel's /proc/PID/status.
+    pub fn resident_bytes(&mut self) -> Result<u64, String> {
+        let file = format!("/proc/{}/status", self.child.id());
+        let status = std::fs::read_to_string(&file)
+            .map_err(|error| self.explain(&format!("{file}: {error}")))?;
+        kib_field(&status, "VmRSS:")
+            .map(|kib| kib * 1024)
+            .ok_or_else(|| format!("{file} has no VmRSS line"))
+    }
+}
+// ANCHOR_END: process
+
+/// The number of kibibytes on the line that starts with `name`, in a file
+/// of /proc such as `status` or `meminfo` ("VmRSS:   1234 kB").
+fn kib_field(text: &str, name: &str) -> Option<u64> {
+    let line = text.lines().find_map(|line| line.strip_prefix(name))?;
+    line.trim().trim_end_matches("kB").trim().parse().ok()
 }
 
 impl ServerProcess {
@@ -150,25 +179,6 @@ impl ServerProcess {
         Ok(process)
     }
 
-    /// The server's resident memory, from the kernel's /proc/PID/status.
-    pub fn resident_bytes(&mut self) -> Result<u64, String> {
-        let file = format!("/proc/{}/status", self.child.id());
-        let status = std::fs::read_to_string(&file)
-            .map_err(|error| self.explain(&format!("{file}: {error}")))?;
-        let kib = status
-            .lines()
-            .find_map(|line| line.strip_prefix("VmRSS:"))
-            .and_then(|rest| {
-                rest.trim()
-                    .trim_end_matches("kB")
-                    .trim()
-                    .parse::<u64>()
-                    .ok()
-            })
-            .ok_or_else(|| format!("{file} has no VmRSS line"))?;
-        Ok(kib * 1024u64)
-    }
-
     /// `problem`, and what the server did about it: exited, or said
     /// something on stderr.
     fn explain(&mut self, problem: &str) -> String {
@@ -184,15 +194,7 @@ impl ServerProcess {
     }
 }
 
-impl Drop for ServerProcess {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-// ANCHOR_END: child
-
-// ANCHOR: load
+// ANCHOR: open
 /// How many threads the load generator runs. Each does one thing at a time
 /// (a connect or a round trip), so this many are under way at once.
 pub const CLIENT_THREADS: usize = 4;
@@ -202,10 +204,11 @@ const SOCKET_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// Connects, and waits until the server answers on the new connection
 /// (one byte there and back): then the server has surely accepted it.
-fn open(address: SocketAddr) -> io::Result<TcpStream> {
-    let mut stream = TcpStream::connect_timeout(&address, SOCKET_TIMEOUT)?;
-    stream.set_read_timeout(Some(SOCKET_TIMEOUT))?;
-    stream.set_write_timeout(Some(SOCKET_TIMEOUT))?;
+/// Every later operation on the stream fails after `timeout`.
+fn open(address: SocketAddr, timeout: Duration) -> io::Result<TcpStream> {
+    let mut stream = TcpStream::connect_timeout(&address, timeout)?;
+    stream.set_read_timeout(Some(timeout))?;
+    stream.set_write_timeout(Some(timeout))?;
     stream.set_nodelay(true)?;
     round_trip(&mut stream, b"+")?;
     Ok(stream)
@@ -222,11 +225,13 @@ fn round_trip(stream: &mut TcpStream, message: &[u8]) -> io::Result<()> {
     Ok(())
 }
 
+// ANCHOR_END: open
+
 /// A socket's timeout shows as `WouldBlock`: say what it means.
 fn said_nothing(error: io::Error) -> io::Error {
     match error.kind() {
         io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut => {
-            io::Error::new(io::ErrorKind::TimedOut, "no answer within 10 s")
+            io::Error::new(io::ErrorKind::TimedOut, "no answer in time")
         }
         _ => error,
     }
@@ -251,12 +256,13 @@ fn open_connections(
         let threads: Vec<_> = (0..CLIENT_THREADS)
             .map(|thread| {
                 scope.spawn(move || {
-                    let mut mine = Vec::with_capacity(share(count, thread));
-                    while mine.len() < mine.capacity() {
+                    let mut mine = Vec::new();
+                    while mine.len() < share(count, thread) {
                         if failed.load(Ordering::Relaxed) {
                             break;
                         }
-                        let stream = open(address).inspect_err(|_| {
+                        let attempt = open(address, SOCKET_TIMEOUT);
+                        let stream = attempt.inspect_err(|_| {
                             failed.store(true, Ordering::Relaxed);
                         })?;
                         mine.push(stream);
@@ -278,6 +284,7 @@ fn open_connections(
     })
 }
 
+// ANCHOR: round_trips
 /// Makes `total` round trips of a 64-byte message, spread over the
 /// connections: each client thread takes its own connections in turn.
 /// Returns how long each round trip took.
@@ -316,7 +323,7 @@ fn time_round_trips(
         times.map_err(|error| format!("a round trip failed: {error}"))?;
     Ok(times.concat())
 }
-// ANCHOR_END: load
+// ANCHOR_END: round_trips
 
 /// What one server did with a given number of connections.
 #[derive(Clone, Copy, Debug)]
@@ -359,7 +366,8 @@ pub fn measure_once(
     }
     // One connection first, so that what the server sets up once is in
     // the memory it starts from.
-    drop(open(process.address).map_err(|e| process.explain(&e.to_string()))?);
+    let warm_up = open(process.address, SOCKET_TIMEOUT);
+    drop(warm_up.map_err(|error| process.explain(&error.to_string()))?);
     let (before, stacks_before) = (process.resident_bytes()?, kernel_stacks()?);
 
     let start = Instant::now();
@@ -392,16 +400,7 @@ pub fn measure_once(
 fn kernel_stacks() -> Result<u64, String> {
     let meminfo = std::fs::read_to_string("/proc/meminfo")
         .map_err(|error| format!("/proc/meminfo: {error}"))?;
-    let kib = meminfo
-        .lines()
-        .find_map(|line| line.strip_prefix("KernelStack:"))
-        .and_then(|rest| {
-            rest.trim()
-                .trim_end_matches("kB")
-                .trim()
-                .parse::<u64>()
-                .ok()
-        })
+    let kib = kib_field(&meminfo, "KernelStack:")
         .ok_or("/proc/meminfo has no KernelStack line")?;
     Ok(kib * 1024)
 }
@@ -800,6 +799,18 @@ mod tests {
         let svg = plot(&rows());
         assert!(svg.contains(">fine</text>") && svg.contains(">broken</text>"));
         assert_eq!(svg.matches(">failed</text>").count(), CHARTS.len());
+    }
+
+    #[test]
+    fn a_connect_succeeds_before_the_server_accepts() {
+        // Nobody ever calls `accept` on this listener.
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        let address = listener.local_addr().unwrap();
+        let connected = TcpStream::connect_timeout(&address, SOCKET_TIMEOUT);
+        assert!(connected.is_ok(), "{connected:?}");
+        // `open` waits for an answer, which only a served connection gives.
+        let error = open(address, Duration::from_millis(200)).unwrap_err();
+        assert_eq!(error.kind(), io::ErrorKind::TimedOut, "{error}");
     }
 
     #[test]
