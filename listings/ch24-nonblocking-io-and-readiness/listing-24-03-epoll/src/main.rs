@@ -159,13 +159,13 @@ fn main() -> io::Result<()> {
         epoll.add(socket, EPOLLIN, index as u64)?;
     }
     let mut peer = peers.remove(1);
+    let start = Instant::now(); // before the sender's sleep begins
     let sender = thread::spawn(move || {
         thread::sleep(Duration::from_millis(50));
         peer.write_all(b"ping").unwrap();
     });
 
     // One system call, that sleeps until the kernel has something to say.
-    let start = Instant::now();
     let mut events = [EpollEvent::default(); 8];
     let ready = epoll.wait(&mut events, None)?;
     println!("epoll_wait returned after 50 ms or more: {}", {
