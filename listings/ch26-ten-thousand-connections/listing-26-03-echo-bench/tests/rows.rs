@@ -85,3 +85,39 @@ fn a_row_says_so_when_the_open_files_limit_is_too_low() {
         assert!(row[3..].iter().all(|cell| cell == "—"), "{row:?}");
     }
 }
+
+#[test]
+fn a_server_process_ends_when_its_stdin_closes() {
+    let mut server = Command::new(BENCH)
+        .args(["serve", "threads"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("cannot start the server");
+    let mut port = String::new();
+    let stdout = server.stdout.take().unwrap();
+    std::io::BufRead::read_line(
+        &mut std::io::BufReader::new(stdout),
+        &mut port,
+    )
+    .unwrap();
+    assert!(!port.is_empty(), "the server reported no port");
+    drop(server.stdin.take()); // as when the load generator goes away
+    let id = server.id();
+    let (send, receive) = mpsc::channel();
+    thread::spawn(move || {
+        let status = server.wait();
+        let _ = send.send(status);
+    });
+    match receive.recv_timeout(Duration::from_secs(30)) {
+        Ok(status) => assert!(status.unwrap().success()),
+        Err(RecvTimeoutError::Timeout) => {
+            let _ = Command::new("kill").arg(id.to_string()).status();
+            panic!("the server outlived its stdin by 30 s")
+        }
+        Err(RecvTimeoutError::Disconnected) => {
+            panic!("the waiting thread died")
+        }
+    }
+}
