@@ -10,6 +10,24 @@ use listing_25_03_placements_measured::{
 };
 use std::future::Future;
 
+/// The same echo task for both crates, whose socket types have the same
+/// methods but are different types.
+macro_rules! echo_one {
+    ($placement:ident) => {
+        async fn echo_one(listener: std::net::TcpListener) {
+            let listener = $placement::TcpListener::from_std(listener).unwrap();
+            let (stream, _) = listener.accept().await.unwrap();
+            let mut buffer = [0; 64];
+            loop {
+                match stream.read(&mut buffer).await.unwrap() {
+                    0 => return,
+                    n => stream.write_all(&buffer[..n]).await.unwrap(),
+                }
+            }
+        }
+    };
+}
+
 struct IdlePoint;
 struct ReactorThread;
 
@@ -23,17 +41,7 @@ impl Placement for IdlePoint {
         executor.run();
     }
 
-    async fn echo_one(listener: std::net::TcpListener) {
-        let listener = idle_point::TcpListener::from_std(listener).unwrap();
-        let (stream, _) = listener.accept().await.unwrap();
-        let mut buffer = [0; 64];
-        loop {
-            match stream.read(&mut buffer).await.unwrap() {
-                0 => return,
-                n => stream.write_all(&buffer[..n]).await.unwrap(),
-            }
-        }
-    }
+    echo_one!(idle_point);
 }
 
 impl Placement for ReactorThread {
@@ -47,17 +55,7 @@ impl Placement for ReactorThread {
         executor.run();
     }
 
-    async fn echo_one(listener: std::net::TcpListener) {
-        let listener = reactor_thread::TcpListener::from_std(listener).unwrap();
-        let (stream, _) = listener.accept().await.unwrap();
-        let mut buffer = [0; 64];
-        loop {
-            match stream.read(&mut buffer).await.unwrap() {
-                0 => return,
-                n => stream.write_all(&buffer[..n]).await.unwrap(),
-            }
-        }
-    }
+    echo_one!(reactor_thread);
 }
 
 fn row<P: Placement>(rounds: usize) -> String {
