@@ -844,6 +844,19 @@ mod tests {
     }
     // ANCHOR_END: test_echo
 
+    #[test]
+    fn an_echo_task_is_its_buffer_and_a_little_more() {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let _client = client(listener.local_addr().unwrap());
+        let (stream, _) = listener.accept().unwrap();
+        let task = echo(TcpStream::from_std(stream).unwrap());
+        let size = size_of_val(&task);
+        assert!(
+            (ECHO_BUFFER..ECHO_BUFFER + 256).contains(&size),
+            "an echo task of {size} bytes"
+        );
+    }
+
     /// How many descriptors the kernel has in this thread's epoll set:
     /// one `tfd:` line each in the epoll fd's /proc entry.
     fn watched_by_the_kernel() -> usize {
