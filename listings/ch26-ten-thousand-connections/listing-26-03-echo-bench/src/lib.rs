@@ -101,7 +101,7 @@ pub struct ServerProcess {
     child: Child,
     address: SocketAddr,
     open_files_limit: u64,
-    /// The last few lines the server wrote to stderr.
+    /// The last three lines the server wrote to stderr (repeats once).
     said: Arc<Mutex<VecDeque<String>>>,
 }
 
@@ -154,6 +154,9 @@ impl ServerProcess {
         thread::spawn(move || {
             for line in BufReader::new(stderr).lines().map_while(Result::ok) {
                 let mut said = said.lock().unwrap();
+                if said.back() == Some(&line) {
+                    continue; // the same again: once is enough
+                }
                 if said.len() == 3 {
                     said.pop_front();
                 }
@@ -186,9 +189,18 @@ impl ServerProcess {
         if let Ok(Some(status)) = self.child.try_wait() {
             let _ = write!(text, "; the server exited ({status})");
         }
-        thread::sleep(Duration::from_millis(50)); // its last words, if any
-        if let Some(line) = self.said.lock().unwrap().back() {
-            let _ = write!(text, "; it said: {line}");
+        // Its last words, if any, may still be on their way: a server
+        // closes a connection before it can say why.
+        let deadline = Instant::now() + Duration::from_secs(1);
+        while self.said.lock().unwrap().is_empty() && Instant::now() < deadline
+        {
+            thread::sleep(Duration::from_millis(10));
+        }
+        thread::sleep(Duration::from_millis(50));
+        let said = self.said.lock().unwrap();
+        if !said.is_empty() {
+            let lines: Vec<&str> = said.iter().map(String::as_str).collect();
+            let _ = write!(text, "; it said: {}", lines.join(" / "));
         }
         text
     }

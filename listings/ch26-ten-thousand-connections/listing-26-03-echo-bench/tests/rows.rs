@@ -121,3 +121,17 @@ fn a_server_process_ends_when_its_stdin_closes() {
         }
     }
 }
+
+#[test]
+fn a_row_says_so_when_the_server_cannot_make_a_thread() {
+    // `ulimit -v` caps the address space: 1,000 threads, with their stacks
+    // reserved at 2 MiB each, do not fit, while tasks fit easily.
+    let script = "ulimit -v 1500000 && exec \"$0\" \"$@\"";
+    let rows = rows(&run(script, &["--quick", "1000"]));
+    assert!(rows.len() >= 3, "{rows:?}");
+    for row in rows {
+        let failed = row[2].contains("no thread for a connection");
+        let threads = row[0].starts_with("a thread per connection");
+        assert_eq!(failed, threads, "{row:?}");
+    }
+}
