@@ -49,7 +49,7 @@ impl IntoFuture for Request {
     type Output = Response;
     type IntoFuture = Sending;
 
-    /// Called by `.await`, once, before the first poll.
+    /// Called by `.await`, once, before the first poll of `Sending`.
     fn into_future(self) -> Sending {
         let mut text = format!("GET {}", self.path);
         for (name, value) in &self.headers {

@@ -10,7 +10,9 @@ use std::cell::RefCell;
 use std::future::Future;
 use std::io;
 use std::pin::pin;
-use std::task::{Context, Waker};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::task::{Context, Wake, Waker};
 
 // ANCHOR: serve
 /// Takes 4-byte frames from `bytes` and messages from `messages`, whichever
@@ -48,16 +50,29 @@ pub enum Arrival {
     Message(&'static str),
 }
 
+/// A waker that only notes that it was woken.
+#[derive(Default)]
+struct Woken(AtomicBool);
+
+impl Wake for Woken {
+    fn wake(self: Arc<Self>) {
+        self.0.store(true, Ordering::SeqCst);
+    }
+}
+
 /// Plays the executor, by hand: polls `serve` once, then for each moment
-/// sends what arrives in it and polls once more. Returns what arrived and
-/// what `serve` saw, line by line.
+/// sends what arrives in it and, like an executor, polls `serve` again for as
+/// long as it was woken. Returns what arrived and what `serve` saw, line by
+/// line.
 pub fn play(moments: &[&[Arrival]]) -> Vec<String> {
     let (bytes_tx, bytes_rx) = mpsc::unbounded::<Vec<u8>>();
     let bytes = bytes_rx.map(Ok::<_, io::Error>).into_async_read();
     let (messages_tx, messages_rx) = mpsc::unbounded();
     let seen = RefCell::new(Vec::new());
     let mut task = pin!(serve(bytes, messages_rx, &seen));
-    let mut cx = Context::from_waker(Waker::noop());
+    let woken = Arc::new(Woken::default());
+    let waker = Waker::from(woken.clone());
+    let mut cx = Context::from_waker(&waker);
     let mut lines = Vec::new();
     assert!(
         task.as_mut().poll(&mut cx).is_pending(),
@@ -79,7 +94,12 @@ pub fn play(moments: &[&[Arrival]]) -> Vec<String> {
             });
         }
         lines.push(format!("arrive: {}", arrived.join(", ")));
-        assert!(task.as_mut().poll(&mut cx).is_pending(), "serve returned");
+        let mut polls = 0;
+        while woken.0.swap(false, Ordering::SeqCst) {
+            polls += 1;
+            assert!(polls <= 100, "serve woke itself 100 times in a row");
+            assert!(task.as_mut().poll(&mut cx).is_pending(), "serve returned");
+        }
         lines.extend(seen.borrow_mut().drain(..).map(|e| format!("  got {e}")));
     }
     lines
@@ -139,7 +159,8 @@ mod tests {
                 .cloned()
                 .collect();
             assert_eq!(frames, expected, "cut after {cut} bytes");
-            assert!(lines.contains(&"  got message \"status?\"".into()));
+            let message = "  got message \"status?\"".to_string();
+            assert!(lines.contains(&message), "cut {cut}");
         }
     }
 
@@ -168,6 +189,61 @@ mod tests {
         assert_eq!(lines, expected.map(|e| format!("  got {e}")));
     }
 
+    #[test]
+    fn a_message_in_the_same_moment_as_part_of_a_frame_costs_that_part() {
+        let lines = got(play(&[
+            &[Bytes("PI"), Message("m")],
+            &[Bytes("NG")],
+            &[Bytes("PONG")],
+        ]));
+        let expected = ["message \"m\"", "frame \"NGPO\""];
+        assert_eq!(lines, expected.map(|e| format!("  got {e}")));
+    }
+
+    #[test]
+    fn tokio_read_exact_loses_its_bytes_the_same_way() {
+        use tokio::io::{AsyncReadExt, AsyncWriteExt};
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .build()
+            .expect("a runtime");
+        let seen = runtime.block_on(async {
+            let (mut writer, mut reader) = tokio::io::duplex(64);
+            let (messages, mut inbox) = tokio::sync::mpsc::unbounded_channel();
+            let (done_tx, mut done) = tokio::sync::mpsc::unbounded_channel();
+            // Listing 10-5's loop, written with tokio's `read_exact` and
+            // `select!`, polling the read first.
+            let serve = tokio::spawn(async move {
+                let mut seen = Vec::new();
+                let mut frame = [0; 4];
+                loop {
+                    tokio::select! {
+                        biased;
+                        read = reader.read_exact(&mut frame) => {
+                            if read.is_err() {
+                                return seen; // the connection closed
+                            }
+                            let text = String::from_utf8_lossy(&frame);
+                            seen.push(format!("frame {text:?}"));
+                        }
+                        Some(message) = inbox.recv() => {
+                            seen.push(format!("message {message:?}"));
+                            done_tx.send(()).expect("the test is waiting");
+                        }
+                    }
+                }
+            });
+            // Both arrive before `serve` first runs: on this one thread,
+            // the spawned task runs only when this block waits.
+            writer.write_all(b"PI").await.expect("room in the pipe");
+            messages.send("m").expect("serve is alive");
+            done.recv().await.expect("serve took the message");
+            writer.write_all(b"NGPONG").await.expect("room in the pipe");
+            drop(writer);
+            serve.await.expect("serve did not panic")
+        });
+        assert_eq!(seen, ["message \"m\"", "frame \"NGPO\""]);
+    }
+
     // ANCHOR: take_then_wait
     #[test]
     fn a_receive_that_waits_after_taking_loses_the_message_when_dropped() {
@@ -184,7 +260,11 @@ mod tests {
             assert!(receive.as_mut().poll(&mut cx).is_pending());
         } // dropped here, holding "one"
         tx.unbounded_send("two").expect("the receiver is alive");
-        assert_eq!(rx.try_recv().ok(), Some("two"), "\"one\" is gone");
+        assert_eq!(
+            rx.try_recv().ok(),
+            Some("two"),
+            "\"one\" should have been lost with the future"
+        );
     }
     // ANCHOR_END: take_then_wait
 }
