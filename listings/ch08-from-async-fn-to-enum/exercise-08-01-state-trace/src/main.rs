@@ -1,4 +1,4 @@
-// Exercise 8-1: which state is `WarmRoom` in after each poll?
+// Exercise 8-1: which state is `Thermostat` in after each poll?
 use std::cell::Cell;
 use std::future::Future;
 use std::mem;
@@ -45,136 +45,175 @@ impl Future for Scripted {
 }
 
 #[derive(Debug, PartialEq)]
-pub enum Warmth {
-    AlreadyWarm(i32),
+pub enum Change {
     Heated { from: i32, to: i32 },
+    Cooled { from: i32, to: i32 },
 }
 /// Created, not yet polled: only the arguments exist.
 pub struct Start {
     sensor: Scripted,
     heater: Scripted,
+    fan: Scripted,
     target: i32,
 }
 
-/// Stopped at `sensor.await`. `heater` and `target` are needed later,
-/// so they wait here too.
+/// Stopped at `sensor.await`. Either arm may come next, so the heater, the
+/// fan and `target` all wait here too.
 pub struct ReadingSensor {
     sensor: Scripted,
     heater: Scripted,
+    fan: Scripted,
     target: i32,
 }
 
-/// Stopped at `heater.await`. The sensor is finished and gone; the
-/// reading it gave, `start`, is still needed.
+/// Stopped at `heater.await`. The sensor is finished and gone, and so is
+/// the fan; the reading, `start`, is still needed.
 pub struct Heating {
     heater: Scripted,
     start: i32,
     target: i32,
 }
 
+/// Stopped at `fan.await`: the other arm, with the fan instead of the heater.
+pub struct Cooling {
+    fan: Scripted,
+    start: i32,
+    target: i32,
+}
+
 /// The whole future: always in exactly one of these states.
-pub enum WarmRoom {
+pub enum Thermostat {
     Start(Start),
     ReadingSensor(ReadingSensor),
     Heating(Heating),
+    Cooling(Cooling),
     Done,
 }
 
-/// What calling `warm_room(sensor, heater, target)` does: store the
+/// What calling `thermostat(sensor, heater, fan, target)` does: store the
 /// arguments. No line of the body runs yet.
-pub fn warm_room_by_hand(
+pub fn thermostat_by_hand(
     sensor: Scripted,
     heater: Scripted,
+    fan: Scripted,
     target: i32,
-) -> WarmRoom {
-    WarmRoom::Start(Start {
+) -> Thermostat {
+    Thermostat::Start(Start {
         sensor,
         heater,
+        fan,
         target,
     })
 }
-impl Future for WarmRoom {
-    type Output = Warmth;
+impl Future for Thermostat {
+    type Output = Change;
 
-    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Warmth> {
-        // Every field is `Unpin`, so we may have a plain `&mut WarmRoom`
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Change> {
+        // Every field is `Unpin`, so we may have a plain `&mut Thermostat`
         // (Part IV is about futures for which that is not true).
         let state = self.get_mut();
         loop {
             // Take the current state out and leave `Done` in its place; each
             // arm puts back the state to resume from next time.
-            match mem::replace(state, WarmRoom::Done) {
-                WarmRoom::Start(Start {
+            match mem::replace(state, Thermostat::Done) {
+                Thermostat::Start(Start {
                     sensor,
                     heater,
+                    fan,
                     target,
                 }) => {
-                    // No code comes before the first `.await`: go straight to it.
-                    *state = WarmRoom::ReadingSensor(ReadingSensor {
+                    // No code comes before the first `.await`: go to it.
+                    *state = Thermostat::ReadingSensor(ReadingSensor {
                         sensor,
                         heater,
+                        fan,
                         target,
                     });
                 }
-                WarmRoom::ReadingSensor(mut s) => {
+                Thermostat::ReadingSensor(mut s) => {
                     match Pin::new(&mut s.sensor).poll(cx) {
                         Poll::Pending => {
-                            *state = WarmRoom::ReadingSensor(s);
+                            *state = Thermostat::ReadingSensor(s);
                             return Poll::Pending;
                         }
                         Poll::Ready(start) => {
-                            if start >= s.target {
-                                // `s.heater` is dropped here without ever being polled.
-                                return Poll::Ready(Warmth::AlreadyWarm(start));
-                            }
-                            let heater = s.heater;
                             let target = s.target;
-                            *state = WarmRoom::Heating(Heating {
-                                heater,
-                                start,
-                                target,
-                            });
-                            // Loop: poll the heater now, in this same call.
+                            // The branch: keep the leaf of the arm taken. The
+                            // other one is dropped with `s`, never polled.
+                            *state = if start < target {
+                                let heater = s.heater;
+                                Thermostat::Heating(Heating {
+                                    heater,
+                                    start,
+                                    target,
+                                })
+                            } else {
+                                let fan = s.fan;
+                                Thermostat::Cooling(Cooling {
+                                    fan,
+                                    start,
+                                    target,
+                                })
+                            };
+                            // Loop: poll that leaf now, in this same call.
                         }
                     }
                 }
-                WarmRoom::Heating(mut h) => {
+                Thermostat::Heating(mut h) => {
                     match Pin::new(&mut h.heater).poll(cx) {
                         Poll::Pending => {
-                            *state = WarmRoom::Heating(h);
+                            *state = Thermostat::Heating(h);
                             return Poll::Pending;
                         }
                         Poll::Ready(gained) => {
                             let to = h.start + gained.min(h.target - h.start);
-                            return Poll::Ready(Warmth::Heated {
+                            return Poll::Ready(Change::Heated {
                                 from: h.start,
                                 to,
                             });
                         }
                     }
                 }
-                WarmRoom::Done => panic!("`WarmRoom` polled after completion"),
+                Thermostat::Cooling(mut c) => {
+                    match Pin::new(&mut c.fan).poll(cx) {
+                        Poll::Pending => {
+                            *state = Thermostat::Cooling(c);
+                            return Poll::Pending;
+                        }
+                        Poll::Ready(lost) => {
+                            let to = c.start - lost.min(c.start - c.target);
+                            return Poll::Ready(Change::Cooled {
+                                from: c.start,
+                                to,
+                            });
+                        }
+                    }
+                }
+                Thermostat::Done => {
+                    panic!("`Thermostat` polled after completion")
+                }
             }
         }
     }
 }
 
 // ANCHOR: solution
-impl WarmRoom {
+impl Thermostat {
     /// The name of the state the future is in right now.
     pub fn state_name(&self) -> &'static str {
         match self {
-            WarmRoom::Start(_) => "Start",
-            WarmRoom::ReadingSensor(_) => "ReadingSensor",
-            WarmRoom::Heating(_) => "Heating",
-            WarmRoom::Done => "Done",
+            Thermostat::Start(_) => "Start",
+            Thermostat::ReadingSensor(_) => "ReadingSensor",
+            Thermostat::Heating(_) => "Heating",
+            Thermostat::Cooling(_) => "Cooling",
+            Thermostat::Done => "Done",
         }
     }
 }
 
 /// Polls `future` to the end like Listing 8-1's `run`, and returns the
 /// name of its state before the first poll and after every poll.
-pub fn trace(future: WarmRoom) -> Vec<&'static str> {
+pub fn trace(future: Thermostat) -> Vec<&'static str> {
     let mut future = pin!(future);
     let mut cx = Context::from_waker(Waker::noop());
     let mut states = vec![future.state_name()];
@@ -189,12 +228,14 @@ pub fn trace(future: WarmRoom) -> Vec<&'static str> {
 
 fn main() {
     let polls = Rc::new(Cell::new(0));
-    for (reading, sensor_pending, heater_pending) in
-        [(22, 1, 0), (15, 2, 1), (15, 0, 0)]
+    // (reading, Pendings of the sensor, Pendings of the heater and the fan)
+    for (reading, sensor_pending, arm_pending) in
+        [(22, 1, 1), (15, 2, 1), (15, 0, 0)]
     {
         let sensor = Scripted::new(sensor_pending, reading, &polls);
-        let heater = Scripted::new(heater_pending, 4, &polls);
-        let states = trace(warm_room_by_hand(sensor, heater, 20));
+        let heater = Scripted::new(arm_pending, 4, &polls);
+        let fan = Scripted::new(arm_pending, 3, &polls);
+        let states = trace(thermostat_by_hand(sensor, heater, fan, 20));
         println!("reading {reading}: {}", states.join(" -> "));
     }
 }
@@ -205,13 +246,24 @@ mod tests {
     use super::*;
 
     #[test]
-    fn a_cold_room_passes_through_every_state() {
+    fn a_cold_room_passes_through_every_state_of_its_arm() {
         let polls = Rc::new(Cell::new(0));
         let sensor = Scripted::new(2, 15, &polls);
         let heater = Scripted::new(1, 4, &polls);
-        let states = trace(warm_room_by_hand(sensor, heater, 20));
+        let fan = Scripted::new(1, 3, &polls);
+        let states = trace(thermostat_by_hand(sensor, heater, fan, 20));
         let expected =
             ["Start", "ReadingSensor", "ReadingSensor", "Heating", "Done"];
         assert_eq!(states, expected);
+    }
+
+    #[test]
+    fn a_warm_room_goes_through_cooling_instead() {
+        let polls = Rc::new(Cell::new(0));
+        let sensor = Scripted::new(0, 20, &polls);
+        let heater = Scripted::new(1, 4, &polls);
+        let fan = Scripted::new(1, 3, &polls);
+        let states = trace(thermostat_by_hand(sensor, heater, fan, 20));
+        assert_eq!(states, ["Start", "Cooling", "Done"]);
     }
 }

@@ -106,7 +106,7 @@ impl Future for Total {
                     Poll::Ready(reading) => {
                         let sum = adding.sum + reading;
                         let mut rest = adding.rest;
-                        // Back to the top of the loop: the next sensor, or the end.
+                        // Back to the top of the loop: next sensor, or the end.
                         match rest.next() {
                             Some(sensor) => {
                                 *state =

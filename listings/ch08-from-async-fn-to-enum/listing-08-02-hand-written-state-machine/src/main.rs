@@ -1,4 +1,4 @@
-// The state machine of Listing 8-1's `warm_room`, written by hand.
+// The state machine of Listing 8-1's `thermostat`, written by hand.
 use std::cell::Cell;
 use std::future::Future;
 use std::mem;
@@ -45,9 +45,9 @@ impl Future for Scripted {
 }
 
 #[derive(Debug, PartialEq)]
-pub enum Warmth {
-    AlreadyWarm(i32),
+pub enum Change {
     Heated { from: i32, to: i32 },
+    Cooled { from: i32, to: i32 },
 }
 
 // ANCHOR: states
@@ -55,110 +55,148 @@ pub enum Warmth {
 pub struct Start {
     sensor: Scripted,
     heater: Scripted,
+    fan: Scripted,
     target: i32,
 }
 
-/// Stopped at `sensor.await`. `heater` and `target` are needed later,
-/// so they wait here too.
+/// Stopped at `sensor.await`. Either arm may come next, so the heater, the
+/// fan and `target` all wait here too.
 pub struct ReadingSensor {
     sensor: Scripted,
     heater: Scripted,
+    fan: Scripted,
     target: i32,
 }
 
-/// Stopped at `heater.await`. The sensor is finished and gone; the
-/// reading it gave, `start`, is still needed.
+/// Stopped at `heater.await`. The sensor is finished and gone, and so is
+/// the fan; the reading, `start`, is still needed.
 pub struct Heating {
     heater: Scripted,
     start: i32,
     target: i32,
 }
 
+/// Stopped at `fan.await`: the other arm, with the fan instead of the heater.
+pub struct Cooling {
+    fan: Scripted,
+    start: i32,
+    target: i32,
+}
+
 /// The whole future: always in exactly one of these states.
-pub enum WarmRoom {
+pub enum Thermostat {
     Start(Start),
     ReadingSensor(ReadingSensor),
     Heating(Heating),
+    Cooling(Cooling),
     Done,
 }
 
-/// What calling `warm_room(sensor, heater, target)` does: store the
+/// What calling `thermostat(sensor, heater, fan, target)` does: store the
 /// arguments. No line of the body runs yet.
-pub fn warm_room_by_hand(
+pub fn thermostat_by_hand(
     sensor: Scripted,
     heater: Scripted,
+    fan: Scripted,
     target: i32,
-) -> WarmRoom {
-    WarmRoom::Start(Start {
+) -> Thermostat {
+    Thermostat::Start(Start {
         sensor,
         heater,
+        fan,
         target,
     })
 }
 // ANCHOR_END: states
 
 // ANCHOR: poll
-impl Future for WarmRoom {
-    type Output = Warmth;
+impl Future for Thermostat {
+    type Output = Change;
 
-    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Warmth> {
-        // Every field is `Unpin`, so we may have a plain `&mut WarmRoom`
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Change> {
+        // Every field is `Unpin`, so we may have a plain `&mut Thermostat`
         // (Part IV is about futures for which that is not true).
         let state = self.get_mut();
         loop {
             // Take the current state out and leave `Done` in its place; each
             // arm puts back the state to resume from next time.
-            match mem::replace(state, WarmRoom::Done) {
-                WarmRoom::Start(Start {
+            match mem::replace(state, Thermostat::Done) {
+                Thermostat::Start(Start {
                     sensor,
                     heater,
+                    fan,
                     target,
                 }) => {
-                    // No code comes before the first `.await`: go straight to it.
-                    *state = WarmRoom::ReadingSensor(ReadingSensor {
+                    // No code comes before the first `.await`: go to it.
+                    *state = Thermostat::ReadingSensor(ReadingSensor {
                         sensor,
                         heater,
+                        fan,
                         target,
                     });
                 }
-                WarmRoom::ReadingSensor(mut s) => {
+                Thermostat::ReadingSensor(mut s) => {
                     match Pin::new(&mut s.sensor).poll(cx) {
                         Poll::Pending => {
-                            *state = WarmRoom::ReadingSensor(s);
+                            *state = Thermostat::ReadingSensor(s);
                             return Poll::Pending;
                         }
                         Poll::Ready(start) => {
-                            if start >= s.target {
-                                // `s.heater` is dropped here without ever being polled.
-                                return Poll::Ready(Warmth::AlreadyWarm(start));
-                            }
-                            let heater = s.heater;
                             let target = s.target;
-                            *state = WarmRoom::Heating(Heating {
-                                heater,
-                                start,
-                                target,
-                            });
-                            // Loop: poll the heater now, in this same call.
+                            // The branch: keep the leaf of the arm taken. The
+                            // other one is dropped with `s`, never polled.
+                            *state = if start < target {
+                                let heater = s.heater;
+                                Thermostat::Heating(Heating {
+                                    heater,
+                                    start,
+                                    target,
+                                })
+                            } else {
+                                let fan = s.fan;
+                                Thermostat::Cooling(Cooling {
+                                    fan,
+                                    start,
+                                    target,
+                                })
+                            };
+                            // Loop: poll that leaf now, in this same call.
                         }
                     }
                 }
-                WarmRoom::Heating(mut h) => {
+                Thermostat::Heating(mut h) => {
                     match Pin::new(&mut h.heater).poll(cx) {
                         Poll::Pending => {
-                            *state = WarmRoom::Heating(h);
+                            *state = Thermostat::Heating(h);
                             return Poll::Pending;
                         }
                         Poll::Ready(gained) => {
                             let to = h.start + gained.min(h.target - h.start);
-                            return Poll::Ready(Warmth::Heated {
+                            return Poll::Ready(Change::Heated {
                                 from: h.start,
                                 to,
                             });
                         }
                     }
                 }
-                WarmRoom::Done => panic!("`WarmRoom` polled after completion"),
+                Thermostat::Cooling(mut c) => {
+                    match Pin::new(&mut c.fan).poll(cx) {
+                        Poll::Pending => {
+                            *state = Thermostat::Cooling(c);
+                            return Poll::Pending;
+                        }
+                        Poll::Ready(lost) => {
+                            let to = c.start - lost.min(c.start - c.target);
+                            return Poll::Ready(Change::Cooled {
+                                from: c.start,
+                                to,
+                            });
+                        }
+                    }
+                }
+                Thermostat::Done => {
+                    panic!("`Thermostat` polled after completion")
+                }
             }
         }
     }
@@ -185,23 +223,29 @@ pub fn run<F: Future>(future: F) -> (F::Output, u32) {
 fn main() {
     let sensor_polls = Rc::new(Cell::new(0));
     let heater_polls = Rc::new(Cell::new(0));
+    let fan_polls = Rc::new(Cell::new(0));
 
-    // The room is warm enough: the heater's future is never polled.
+    // Too warm: the sensor and the fan are slow once each; the fan takes the
+    // room down to 20. The heater's future is never polled.
     let sensor = Scripted::new(1, 22, &sensor_polls);
     let heater = Scripted::new(0, 4, &heater_polls);
-    let (warmth, polls) = run(warm_room_by_hand(sensor, heater, 20));
-    println!("{warmth:?} after {polls} polls");
+    let fan = Scripted::new(1, 3, &fan_polls);
+    let (change, polls) = run(thermostat_by_hand(sensor, heater, fan, 20));
+    println!("{change:?} after {polls} polls");
 
     // Too cold: the sensor is slow, then the heater adds 4 of the 5 degrees.
+    // This time the fan's future is never polled.
     let sensor = Scripted::new(2, 15, &sensor_polls);
     let heater = Scripted::new(1, 4, &heater_polls);
-    let (warmth, polls) = run(warm_room_by_hand(sensor, heater, 20));
-    println!("{warmth:?} after {polls} polls");
+    let fan = Scripted::new(0, 3, &fan_polls);
+    let (change, polls) = run(thermostat_by_hand(sensor, heater, fan, 20));
+    println!("{change:?} after {polls} polls");
 
     println!(
-        "the sensor was polled {} times, the heater {} times",
+        "polls of the sensor: {}, the heater: {}, the fan: {}",
         sensor_polls.get(),
-        heater_polls.get()
+        heater_polls.get(),
+        fan_polls.get()
     );
 }
 // ANCHOR_END: main

@@ -46,132 +46,174 @@ impl Future for Scripted {
 }
 
 #[derive(Debug, PartialEq)]
-pub enum Warmth {
-    AlreadyWarm(i32),
+pub enum Change {
     Heated { from: i32, to: i32 },
+    Cooled { from: i32, to: i32 },
 }
-
-/// Reads the room's temperature. If it is below `target`, runs the heater,
-/// which adds the degrees its future yields, but never goes past `target`.
-pub async fn warm_room(
-    sensor: Scripted,
-    heater: Scripted,
-    target: i32,
-) -> Warmth {
-    let start = sensor.await; // first await point
-    if start >= target {
-        return Warmth::AlreadyWarm(start);
-    }
-    let gained = heater.await; // second await point
-    let to = start + gained.min(target - start);
-    Warmth::Heated { from: start, to }
-}
-
 /// Created, not yet polled: only the arguments exist.
 pub struct Start {
     sensor: Scripted,
     heater: Scripted,
+    fan: Scripted,
     target: i32,
 }
 
-/// Stopped at `sensor.await`. `heater` and `target` are needed later,
-/// so they wait here too.
+/// Reads the room's temperature, then runs the heater if the room is below
+/// `target` and the fan if it is not. Each moves the room by the degrees its
+/// future yields, but never past `target`.
+pub async fn thermostat(
+    sensor: Scripted,
+    heater: Scripted,
+    fan: Scripted,
+    target: i32,
+) -> Change {
+    let start = sensor.await; // first await point
+    if start < target {
+        let gained = heater.await; // second await point
+        let to = start + gained.min(target - start);
+        Change::Heated { from: start, to }
+    } else {
+        let lost = fan.await; // third await point
+        let to = start - lost.min(start - target);
+        Change::Cooled { from: start, to }
+    }
+}
+
+/// Stopped at `sensor.await`. Either arm may come next, so the heater, the
+/// fan and `target` all wait here too.
 pub struct ReadingSensor {
     sensor: Scripted,
     heater: Scripted,
+    fan: Scripted,
     target: i32,
 }
 
-/// Stopped at `heater.await`. The sensor is finished and gone; the
-/// reading it gave, `start`, is still needed.
+/// Stopped at `heater.await`. The sensor is finished and gone, and so is
+/// the fan; the reading, `start`, is still needed.
 pub struct Heating {
     heater: Scripted,
     start: i32,
     target: i32,
 }
 
+/// Stopped at `fan.await`: the other arm, with the fan instead of the heater.
+pub struct Cooling {
+    fan: Scripted,
+    start: i32,
+    target: i32,
+}
+
 /// The whole future: always in exactly one of these states.
-pub enum WarmRoom {
+pub enum Thermostat {
     Start(Start),
     ReadingSensor(ReadingSensor),
     Heating(Heating),
+    Cooling(Cooling),
     Done,
 }
 
-/// What calling `warm_room(sensor, heater, target)` does: store the
+/// What calling `thermostat(sensor, heater, fan, target)` does: store the
 /// arguments. No line of the body runs yet.
-pub fn warm_room_by_hand(
+pub fn thermostat_by_hand(
     sensor: Scripted,
     heater: Scripted,
+    fan: Scripted,
     target: i32,
-) -> WarmRoom {
-    WarmRoom::Start(Start {
+) -> Thermostat {
+    Thermostat::Start(Start {
         sensor,
         heater,
+        fan,
         target,
     })
 }
-impl Future for WarmRoom {
-    type Output = Warmth;
+impl Future for Thermostat {
+    type Output = Change;
 
-    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Warmth> {
-        // Every field is `Unpin`, so we may have a plain `&mut WarmRoom`
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Change> {
+        // Every field is `Unpin`, so we may have a plain `&mut Thermostat`
         // (Part IV is about futures for which that is not true).
         let state = self.get_mut();
         loop {
             // Take the current state out and leave `Done` in its place; each
             // arm puts back the state to resume from next time.
-            match mem::replace(state, WarmRoom::Done) {
-                WarmRoom::Start(Start {
+            match mem::replace(state, Thermostat::Done) {
+                Thermostat::Start(Start {
                     sensor,
                     heater,
+                    fan,
                     target,
                 }) => {
-                    // No code comes before the first `.await`: go straight to it.
-                    *state = WarmRoom::ReadingSensor(ReadingSensor {
+                    // No code comes before the first `.await`: go to it.
+                    *state = Thermostat::ReadingSensor(ReadingSensor {
                         sensor,
                         heater,
+                        fan,
                         target,
                     });
                 }
-                WarmRoom::ReadingSensor(mut s) => {
+                Thermostat::ReadingSensor(mut s) => {
                     match Pin::new(&mut s.sensor).poll(cx) {
                         Poll::Pending => {
-                            *state = WarmRoom::ReadingSensor(s);
+                            *state = Thermostat::ReadingSensor(s);
                             return Poll::Pending;
                         }
                         Poll::Ready(start) => {
-                            if start >= s.target {
-                                // `s.heater` is dropped here without ever being polled.
-                                return Poll::Ready(Warmth::AlreadyWarm(start));
-                            }
-                            let heater = s.heater;
                             let target = s.target;
-                            *state = WarmRoom::Heating(Heating {
-                                heater,
-                                start,
-                                target,
-                            });
-                            // Loop: poll the heater now, in this same call.
+                            // The branch: keep the leaf of the arm taken. The
+                            // other one is dropped with `s`, never polled.
+                            *state = if start < target {
+                                let heater = s.heater;
+                                Thermostat::Heating(Heating {
+                                    heater,
+                                    start,
+                                    target,
+                                })
+                            } else {
+                                let fan = s.fan;
+                                Thermostat::Cooling(Cooling {
+                                    fan,
+                                    start,
+                                    target,
+                                })
+                            };
+                            // Loop: poll that leaf now, in this same call.
                         }
                     }
                 }
-                WarmRoom::Heating(mut h) => {
+                Thermostat::Heating(mut h) => {
                     match Pin::new(&mut h.heater).poll(cx) {
                         Poll::Pending => {
-                            *state = WarmRoom::Heating(h);
+                            *state = Thermostat::Heating(h);
                             return Poll::Pending;
                         }
                         Poll::Ready(gained) => {
                             let to = h.start + gained.min(h.target - h.start);
-                            return Poll::Ready(Warmth::Heated {
+                            return Poll::Ready(Change::Heated {
                                 from: h.start,
                                 to,
                             });
                         }
                     }
                 }
-                WarmRoom::Done => panic!("`WarmRoom` polled after completion"),
+                Thermostat::Cooling(mut c) => {
+                    match Pin::new(&mut c.fan).poll(cx) {
+                        Poll::Pending => {
+                            *state = Thermostat::Cooling(c);
+                            return Poll::Pending;
+                        }
+                        Poll::Ready(lost) => {
+                            let to = c.start - lost.min(c.start - c.target);
+                            return Poll::Ready(Change::Cooled {
+                                from: c.start,
+                                to,
+                            });
+                        }
+                    }
+                }
+                Thermostat::Done => {
+                    panic!("`Thermostat` polled after completion")
+                }
             }
         }
     }
@@ -202,56 +244,66 @@ pub struct Script {
     reading: i32,
     heater_pending: u32,
     gain: i32,
+    fan_pending: u32,
+    loss: i32,
 }
 
 /// Everything we can see from outside: the result, and how many times the
 /// future and each of its leaves was polled.
 #[derive(Debug, PartialEq)]
 pub struct Observed {
-    warmth: Warmth,
+    change: Change,
     polls: u32,
     sensor_polls: u32,
     heater_polls: u32,
+    fan_polls: u32,
 }
 
 /// Builds the leaves of `script`, hands them to `make` (either version of
-/// `warm_room`), runs the future it returns and reports what happened.
+/// `thermostat`), runs the future it returns and reports what happened.
 pub fn observe<F>(
     script: Script,
-    make: fn(Scripted, Scripted, i32) -> F,
+    make: fn(Scripted, Scripted, Scripted, i32) -> F,
 ) -> Observed
 where
-    F: Future<Output = Warmth>,
+    F: Future<Output = Change>,
 {
     let sensor_polls = Rc::new(Cell::new(0));
     let heater_polls = Rc::new(Cell::new(0));
+    let fan_polls = Rc::new(Cell::new(0));
     let sensor =
         Scripted::new(script.sensor_pending, script.reading, &sensor_polls);
     let heater =
         Scripted::new(script.heater_pending, script.gain, &heater_polls);
-    let (warmth, polls) = run(make(sensor, heater, 20));
+    let fan = Scripted::new(script.fan_pending, script.loss, &fan_polls);
+    let (change, polls) = run(make(sensor, heater, fan, 20));
     Observed {
-        warmth,
+        change,
         polls,
         sensor_polls: sensor_polls.get(),
         heater_polls: heater_polls.get(),
+        fan_polls: fan_polls.get(),
     }
 }
 // ANCHOR_END: observe
 
-/// Every combination of a few slow and fast leaves, warm and cold rooms.
+/// Every combination of a few slow and fast leaves, cold, warm and hot rooms.
 pub fn all_scripts() -> Vec<Script> {
     let mut scripts = Vec::new();
     for sensor_pending in 0..3 {
         for reading in [15, 19, 20, 25] {
             for heater_pending in 0..3 {
-                for gain in [2, 9] {
-                    scripts.push(Script {
-                        sensor_pending,
-                        reading,
-                        heater_pending,
-                        gain,
-                    });
+                for fan_pending in 0..3 {
+                    for (gain, loss) in [(2, 2), (9, 9), (2, 9)] {
+                        scripts.push(Script {
+                            sensor_pending,
+                            reading,
+                            heater_pending,
+                            gain,
+                            fan_pending,
+                            loss,
+                        });
+                    }
                 }
             }
         }
@@ -264,7 +316,7 @@ fn main() {
     let scripts = all_scripts();
     let mut same = 0;
     for &script in &scripts {
-        if observe(script, warm_room) == observe(script, warm_room_by_hand) {
+        if observe(script, thermostat) == observe(script, thermostat_by_hand) {
             same += 1;
         }
     }
@@ -275,18 +327,19 @@ fn main() {
         reading: 15,
         heater_pending: 1,
         gain: 4,
+        fan_pending: 0,
+        loss: 3,
     };
-    println!("async fn: {:?}", observe(script, warm_room));
-    println!("by hand:  {:?}", observe(script, warm_room_by_hand));
+    println!("async fn: {:?}", observe(script, thermostat));
+    println!("by hand:  {:?}", observe(script, thermostat_by_hand));
 
     // Chapter 9 comes back to these two numbers.
     let polls = Rc::new(Cell::new(0));
     let leaf = || Scripted::new(0, 0, &polls);
-    let by_compiler = size_of_val(&warm_room(leaf(), leaf(), 20));
-    let by_hand = size_of_val(&warm_room_by_hand(leaf(), leaf(), 20));
-    println!(
-        "size of the async fn's future: {by_compiler} bytes, of WarmRoom: {by_hand} bytes"
-    );
+    let by_compiler = size_of_val(&thermostat(leaf(), leaf(), leaf(), 20));
+    let by_hand = size_of_val(&thermostat_by_hand(leaf(), leaf(), leaf(), 20));
+    println!("size of the async fn's future: {by_compiler} bytes");
+    println!("size of the hand-written Thermostat: {by_hand} bytes");
 }
 // ANCHOR_END: main
 
@@ -298,8 +351,8 @@ mod tests {
     #[test]
     fn hand_written_machine_behaves_like_the_async_fn() {
         for script in all_scripts() {
-            let by_compiler = observe(script, warm_room);
-            let by_hand = observe(script, warm_room_by_hand);
+            let by_compiler = observe(script, thermostat);
+            let by_hand = observe(script, thermostat_by_hand);
             assert_eq!(by_compiler, by_hand, "{script:?}");
         }
     }
@@ -307,20 +360,26 @@ mod tests {
     #[test]
     fn one_poll_per_pending_plus_one() {
         for script in all_scripts() {
-            let seen = observe(script, warm_room_by_hand);
+            let seen = observe(script, thermostat_by_hand);
             let heated = script.reading < 20;
             // Each `Pending` of a leaf costs the task one more poll; going
             // from one state to the next never does (that is the `loop`).
-            let expected = if heated {
-                script.sensor_pending + script.heater_pending + 1
+            let arm_pending = if heated {
+                script.heater_pending
             } else {
-                script.sensor_pending + 1
+                script.fan_pending
             };
+            let expected = script.sensor_pending + arm_pending + 1;
             assert_eq!(seen.polls, expected, "{script:?}");
             assert_eq!(seen.sensor_polls, script.sensor_pending + 1);
-            let heater_polls =
-                if heated { script.heater_pending + 1 } else { 0 };
+            // The leaf of the arm not taken is never polled.
+            let (heater_polls, fan_polls) = if heated {
+                (script.heater_pending + 1, 0)
+            } else {
+                (0, script.fan_pending + 1)
+            };
             assert_eq!(seen.heater_polls, heater_polls, "{script:?}");
+            assert_eq!(seen.fan_polls, fan_polls, "{script:?}");
         }
     }
 }

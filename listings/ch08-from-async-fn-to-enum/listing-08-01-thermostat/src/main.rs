@@ -1,5 +1,5 @@
-// An `async fn` with two `.await` points and a decision between them, driven by
-// leaf futures that follow a script.
+// An `async fn` that awaits once, then awaits again in whichever arm of a
+// branch it takes, driven by leaf futures that follow a script.
 use std::cell::Cell;
 use std::future::Future;
 use std::pin::{Pin, pin};
@@ -46,29 +46,34 @@ impl Future for Scripted {
 }
 // ANCHOR_END: scripted
 
-// ANCHOR: warm_room
+// ANCHOR: thermostat
 #[derive(Debug, PartialEq)]
-pub enum Warmth {
-    AlreadyWarm(i32),
+pub enum Change {
     Heated { from: i32, to: i32 },
+    Cooled { from: i32, to: i32 },
 }
 
-/// Reads the room's temperature. If it is below `target`, runs the heater,
-/// which adds the degrees its future yields, but never goes past `target`.
-pub async fn warm_room(
+/// Reads the room's temperature, then runs the heater if the room is below
+/// `target` and the fan if it is not. Each moves the room by the degrees its
+/// future yields, but never past `target`.
+pub async fn thermostat(
     sensor: Scripted,
     heater: Scripted,
+    fan: Scripted,
     target: i32,
-) -> Warmth {
+) -> Change {
     let start = sensor.await; // first await point
-    if start >= target {
-        return Warmth::AlreadyWarm(start);
+    if start < target {
+        let gained = heater.await; // second await point
+        let to = start + gained.min(target - start);
+        Change::Heated { from: start, to }
+    } else {
+        let lost = fan.await; // third await point
+        let to = start - lost.min(start - target);
+        Change::Cooled { from: start, to }
     }
-    let gained = heater.await; // second await point
-    let to = start + gained.min(target - start);
-    Warmth::Heated { from: start, to }
 }
-// ANCHOR_END: warm_room
+// ANCHOR_END: thermostat
 
 // ANCHOR: run
 /// Polls `future` until it is ready; returns its output and the number of
@@ -92,23 +97,29 @@ pub fn run<F: Future>(future: F) -> (F::Output, u32) {
 fn main() {
     let sensor_polls = Rc::new(Cell::new(0));
     let heater_polls = Rc::new(Cell::new(0));
+    let fan_polls = Rc::new(Cell::new(0));
 
-    // The room is warm enough: the heater's future is never polled.
+    // Too warm: the sensor and the fan are slow once each; the fan takes the
+    // room down to 20. The heater's future is never polled.
     let sensor = Scripted::new(1, 22, &sensor_polls);
     let heater = Scripted::new(0, 4, &heater_polls);
-    let (warmth, polls) = run(warm_room(sensor, heater, 20));
-    println!("{warmth:?} after {polls} polls");
+    let fan = Scripted::new(1, 3, &fan_polls);
+    let (change, polls) = run(thermostat(sensor, heater, fan, 20));
+    println!("{change:?} after {polls} polls");
 
     // Too cold: the sensor is slow, then the heater adds 4 of the 5 degrees.
+    // This time the fan's future is never polled.
     let sensor = Scripted::new(2, 15, &sensor_polls);
     let heater = Scripted::new(1, 4, &heater_polls);
-    let (warmth, polls) = run(warm_room(sensor, heater, 20));
-    println!("{warmth:?} after {polls} polls");
+    let fan = Scripted::new(0, 3, &fan_polls);
+    let (change, polls) = run(thermostat(sensor, heater, fan, 20));
+    println!("{change:?} after {polls} polls");
 
     println!(
-        "the sensor was polled {} times, the heater {} times",
+        "polls of the sensor: {}, the heater: {}, the fan: {}",
         sensor_polls.get(),
-        heater_polls.get()
+        heater_polls.get(),
+        fan_polls.get()
     );
 }
 // ANCHOR_END: main
