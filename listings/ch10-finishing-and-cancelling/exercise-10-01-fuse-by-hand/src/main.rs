@@ -4,7 +4,7 @@ use std::pin::{Pin, pin};
 use std::task::{Context, Poll, Waker};
 
 // ANCHOR: solution
-/// Wraps a future; once it has finished, answers `Pending` for ever and
+/// Wraps a future; once it has finished, answers `Pending` forever and
 /// never polls it again.
 pub struct MyFuse<F> {
     inner: Option<F>, // `None` once the inner future has finished

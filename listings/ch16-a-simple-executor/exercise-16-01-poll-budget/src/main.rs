@@ -1,5 +1,5 @@
 //! Exercise 16-1: a poll budget, so that an executor whose tasks can never finish
-//! says so instead of spinning for ever.
+//! says so instead of spinning forever.
 
 extern crate futures;
 

@@ -95,7 +95,7 @@ mod tests {
     use std::time::Duration;
 
     /// Runs `test` on a thread of its own and fails if it takes more than five
-    /// seconds: a broken executor spins for ever instead of failing.
+    /// seconds: a broken executor spins forever instead of failing.
     fn with_timeout(test: impl FnOnce() + Send + 'static) {
         let (done, finished) = mpsc::channel();
         let thread = thread::spawn(move || {
