@@ -5,8 +5,7 @@
 // top, and an echo server.
 
 use std::cell::{Cell, RefCell};
-use std::cmp::{Ordering, Reverse};
-use std::collections::{BinaryHeap, HashMap, VecDeque};
+use std::collections::{BTreeMap, HashMap, VecDeque};
 use std::ffi::{c_int, c_uint};
 use std::fs::File;
 use std::future::{Future, poll_fn};
@@ -22,7 +21,9 @@ use std::thread::{self, ThreadId};
 use std::time::{Duration, Instant};
 
 // ANCHOR: epoll
-/// `struct epoll_event` of <sys/epoll.h>: packed on x86_64 only.
+/// `struct epoll_event` of <sys/epoll.h>: 16 bytes on 64-bit architectures
+/// other than x86_64; 32-bit x86 already lays it out in 12 bytes, which is
+/// why x86_64 packs it to match.
 #[cfg_attr(target_arch = "x86_64", repr(C, packed))]
 #[cfg_attr(not(target_arch = "x86_64"), repr(C))]
 #[derive(Clone, Copy)]
@@ -119,6 +120,7 @@ impl Epoll {
         events.clear();
         let epfd = self.fd.as_raw_fd();
         let max = events.capacity().min(i32::MAX as usize) as c_int;
+        count_waits_in_tests();
         let n = unsafe { epoll_wait(epfd, events.as_mut_ptr(), max, ms) };
         match check(n) {
             // SAFETY: the kernel wrote `n` events.
@@ -131,6 +133,12 @@ impl Epoll {
     }
 }
 // ANCHOR_END: epoll
+
+/// Test builds count the calls of `epoll_wait` made on each thread.
+fn count_waits_in_tests() {
+    #[cfg(test)]
+    tests::EPOLL_WAITS.with(|waits| waits.set(waits.get() + 1));
+}
 
 // ANCHOR: notifier
 /// An eventfd in the reactor's epoll set: a waker on another thread writes
@@ -179,13 +187,17 @@ struct Interest {
     writer: Option<Waker>,
 }
 
+/// A timer's key: its deadline first, so that the earliest comes first,
+/// and a token, so that two timers never share a key.
+type TimerKey = (Instant, u64);
+
 /// One thread's reactor: its epoll set, the waker registered for each
-/// source, and the deadlines of its timers.
+/// source, and the wakers of its timers, by deadline.
 struct Reactor {
     epoll: Epoll,
     sources: RefCell<HashMap<u64, Interest>>,
     next_token: Cell<u64>,
-    timers: RefCell<BinaryHeap<Reverse<Deadline>>>,
+    timers: RefCell<BTreeMap<TimerKey, Waker>>,
     notifier: Arc<Notifier>,
     events: RefCell<Vec<EpollEvent>>,
 }
@@ -209,7 +221,7 @@ impl Reactor {
             epoll,
             sources: RefCell::new(HashMap::new()),
             next_token: Cell::new(0),
-            timers: RefCell::new(BinaryHeap::new()),
+            timers: RefCell::new(BTreeMap::new()),
             notifier: Arc::new(notifier),
             events: RefCell::new(Vec::with_capacity(256)),
         })
@@ -219,12 +231,18 @@ impl Reactor {
     /// Watches `fd` from now until `deregister`, edge-triggered, in both
     /// directions: one `epoll_ctl` per source, not one per wait.
     fn register(&self, fd: RawFd) -> io::Result<u64> {
-        let token = self.next_token.get();
-        self.next_token.set(token + 1);
+        let token = self.new_token();
         let events = EPOLLIN | EPOLLOUT | EPOLLRDHUP | EPOLLET;
         self.epoll.add(fd, events, token)?;
         self.sources.borrow_mut().insert(token, Interest::default());
         Ok(token)
+    }
+
+    /// A number never handed out before on this thread.
+    fn new_token(&self) -> u64 {
+        let token = self.next_token.get();
+        self.next_token.set(token + 1);
+        token
     }
 
     /// The waker to call when `token`'s source is ready in `direction`.
@@ -258,8 +276,8 @@ impl Reactor {
         let timeout = if idle {
             self.timers
                 .borrow()
-                .peek()
-                .map(|Reverse(first)| first.at.duration_since(Instant::now()))
+                .first_key_value()
+                .map(|((at, _), _)| at.duration_since(Instant::now()))
         } else {
             Some(Duration::ZERO)
         };
@@ -291,11 +309,10 @@ impl Reactor {
         drop((sources, events));
         let now = Instant::now();
         let mut timers = self.timers.borrow_mut();
-        while let Some(Reverse(first)) = timers.peek()
-            && first.at <= now
+        while let Some(first) = timers.first_entry()
+            && first.key().0 <= now
         {
-            let Reverse(due) = timers.pop().unwrap();
-            wake.push(due.waker);
+            wake.push(first.remove());
         }
         drop(timers);
         for waker in wake {
@@ -303,6 +320,30 @@ impl Reactor {
         }
     }
     // ANCHOR_END: turn
+
+    // ANCHOR: set_timer
+    /// Leaves `waker` to be called at `at`. The first call makes an entry;
+    /// later calls with its key only update the waker in it.
+    fn set_timer(
+        &self,
+        key: Option<TimerKey>,
+        at: Instant,
+        waker: &Waker,
+    ) -> TimerKey {
+        let mut timers = self.timers.borrow_mut();
+        if let Some(key) = key
+            && let Some(old) = timers.get_mut(&key)
+        {
+            if !old.will_wake(waker) {
+                *old = waker.clone();
+            }
+            return key;
+        }
+        let key = (at, self.new_token());
+        timers.insert(key, waker.clone());
+        key
+    }
+    // ANCHOR_END: set_timer
 }
 
 /// How many sources this thread's reactor watches (the notifier aside).
@@ -452,55 +493,42 @@ impl TcpStream {
 pub fn sleep(duration: Duration) -> Sleep {
     Sleep {
         deadline: Instant::now() + duration,
+        timer: None,
+        _this_thread: PhantomData,
     }
 }
 
+/// Not `Send`: its timer lives in this thread's reactor.
 pub struct Sleep {
     deadline: Instant,
+    /// Its entry in the reactor's timers, once it has been polled.
+    timer: Option<TimerKey>,
+    _this_thread: PhantomData<*const ()>,
 }
 
 impl Future for Sleep {
     type Output = ();
 
-    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
         if Instant::now() >= self.deadline {
             return Poll::Ready(());
         }
-        let deadline = Deadline {
-            at: self.deadline,
-            waker: cx.waker().clone(),
-        };
-        REACTOR.with(|r| r.timers.borrow_mut().push(Reverse(deadline)));
+        let (timer, at) = (self.timer, self.deadline);
+        let key = REACTOR.with(|r| r.set_timer(timer, at, cx.waker()));
+        self.timer = Some(key);
         Poll::Pending
     }
 }
+
+impl Drop for Sleep {
+    fn drop(&mut self) {
+        // A sleep dropped before its time takes its waker away with it.
+        if let Some(key) = self.timer {
+            let _ = REACTOR.try_with(|r| r.timers.borrow_mut().remove(&key));
+        }
+    }
+}
 // ANCHOR_END: sleep
-
-struct Deadline {
-    at: Instant,
-    waker: Waker,
-}
-
-// Deadlines are ordered by time alone.
-impl PartialEq for Deadline {
-    fn eq(&self, other: &Self) -> bool {
-        self.at == other.at
-    }
-}
-
-impl Eq for Deadline {}
-
-impl PartialOrd for Deadline {
-    fn partial_cmp(&self, other: &Self) -> Option<Ordering> {
-        Some(self.cmp(other))
-    }
-}
-
-impl Ord for Deadline {
-    fn cmp(&self, other: &Self) -> Ordering {
-        self.at.cmp(&other.at)
-    }
-}
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 struct TaskId(u64);
@@ -772,6 +800,11 @@ mod tests {
     use std::panic;
     use std::sync::mpsc::{self, RecvTimeoutError};
 
+    thread_local! {
+        /// The calls of `epoll_wait` made on this thread.
+        pub static EPOLL_WAITS: Cell<u64> = const { Cell::new(0) };
+    }
+
     /// Runs `job` on a thread of its own (with a reactor of its own) and
     /// fails if it has not finished within `seconds`. A panic on that
     /// thread is passed on as it is.
@@ -857,13 +890,26 @@ mod tests {
         );
     }
 
-    /// How many descriptors the kernel has in this thread's epoll set:
+    /// The descriptor numbers the kernel has in `epoll`'s interest list:
     /// one `tfd:` line each in the epoll fd's /proc entry.
+    fn interest_list(epoll: &Epoll) -> Vec<RawFd> {
+        let path = format!("/proc/self/fdinfo/{}", epoll.fd.as_raw_fd());
+        let info = std::fs::read_to_string(&path)
+            .unwrap_or_else(|e| panic!("{path}: {e}"));
+        info.lines()
+            .filter_map(|line| line.strip_prefix("tfd:"))
+            .map(|rest| {
+                let number = rest.split_whitespace().next();
+                number.and_then(|n| n.parse().ok()).unwrap_or_else(|| {
+                    panic!("{path}: no descriptor number in `tfd:{rest}`")
+                })
+            })
+            .collect()
+    }
+
+    /// How many descriptors the kernel has in this thread's epoll set.
     fn watched_by_the_kernel() -> usize {
-        let epfd = REACTOR.with(|r| r.epoll.fd.as_raw_fd());
-        let path = format!("/proc/self/fdinfo/{epfd}");
-        let info = std::fs::read_to_string(&path).unwrap();
-        info.lines().filter(|l| l.starts_with("tfd:")).count()
+        REACTOR.with(|r| interest_list(&r.epoll).len())
     }
 
     // ANCHOR: test_deregister
@@ -872,11 +918,20 @@ mod tests {
         within(30, || {
             let listener = TcpListener::bind("127.0.0.1:0").unwrap();
             let address = listener.local_addr().unwrap();
+            // A client that fails still opens all ten connections, so that
+            // the server finishes, and `join` below names its first panic.
             let clients = thread::spawn(move || {
+                let mut first_panic = None;
                 for _ in 0..10 {
                     let stream = client(address);
-                    assert_eq!(round_trip(&stream, b"ping"), b"ping");
+                    let ping = || assert_eq!(round_trip(&stream, b"ping"), b"ping");
+                    if let Err(p) = panic::catch_unwind(panic::AssertUnwindSafe(ping)) {
+                        first_panic.get_or_insert(p);
+                    }
                 } // each connection is closed here
+                if let Some(p) = first_panic {
+                    panic::resume_unwind(p);
+                }
             });
             let mut executor = Executor::new();
             executor.spawn(async move {
@@ -900,6 +955,65 @@ mod tests {
         });
     }
     // ANCHOR_END: test_deregister
+
+    #[test]
+    fn the_kernel_drops_a_socket_only_when_its_last_descriptor_closes() {
+        let epoll = Epoll::new().unwrap();
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let original = client(listener.local_addr().unwrap());
+        let (mut peer, _) = listener.accept().unwrap();
+        let closed = original.as_raw_fd();
+        epoll.add(closed, EPOLLIN | EPOLLET, 7).unwrap();
+        let copy = original.try_clone().unwrap(); // dup(2)
+        drop(original);
+        // Still watched, under the number that was closed.
+        assert_eq!(interest_list(&epoll), [closed]);
+        peer.write_all(b"x").unwrap();
+        let mut events = Vec::with_capacity(4);
+        let patience = Instant::now() + Duration::from_secs(10);
+        while events.is_empty() && Instant::now() < patience {
+            epoll.wait(&mut events, Some(Duration::from_secs(1))).unwrap();
+        }
+        let tokens: Vec<u64> = events.iter().map(|e| e.data).collect();
+        assert_eq!(tokens, [7], "no event for the closed descriptor");
+        drop(copy);
+        assert_eq!(interest_list(&epoll), []);
+    }
+
+    /// How many timers this thread's reactor holds.
+    fn timers_held() -> usize {
+        REACTOR.with(|r| r.timers.borrow().len())
+    }
+
+    #[test]
+    fn a_sleep_holds_one_timer_however_often_it_is_polled() {
+        let mut cx = Context::from_waker(Waker::noop());
+        let mut nap = Box::pin(sleep(Duration::from_secs(60)));
+        for _ in 0..10_000 {
+            assert!(nap.as_mut().poll(&mut cx).is_pending());
+        }
+        assert_eq!(timers_held(), 1);
+        drop(nap);
+        assert_eq!(timers_held(), 0, "a dropped sleep left its timer");
+    }
+
+    #[test]
+    fn a_short_sleep_costs_a_few_waits_not_a_spin() {
+        within(10, || {
+            let mut executor = Executor::new();
+            executor.spawn(async {
+                for _ in 0..20 {
+                    sleep(Duration::from_micros(2_500)).await;
+                }
+            });
+            let before = EPOLL_WAITS.get();
+            executor.run();
+            // Two per sleep: one that waits, one with a zero timeout
+            // before the woken task is polled.
+            let waits = EPOLL_WAITS.get() - before;
+            assert!(waits <= 20 * 3, "{waits} waits for 20 sleeps");
+        });
+    }
 
     /// Counts the polls of the future it wraps.
     async fn counting_polls<F: Future>(
