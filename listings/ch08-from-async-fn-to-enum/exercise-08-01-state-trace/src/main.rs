@@ -228,7 +228,7 @@ pub fn trace(future: Thermostat) -> Vec<&'static str> {
 
 fn main() {
     let polls = Rc::new(Cell::new(0));
-    // (reading, Pendings of the sensor, Pendings of the heater and the fan)
+    // (reading, `Pending`s of the sensor, of the heater and of the fan)
     for (reading, sensor_pending, arm_pending) in
         [(22, 1, 1), (15, 2, 1), (15, 0, 0)]
     {
