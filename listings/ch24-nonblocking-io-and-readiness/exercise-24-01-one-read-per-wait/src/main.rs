@@ -12,11 +12,14 @@ use std::time::Duration;
 compile_error!("this listing uses epoll, which only Linux has");
 
 /// `struct epoll_event`: what happened (`events`) and the 64 bits the
-/// program asked to get back with it (`data`). On x86_64 the C header
-/// declares it `__attribute__((packed))`, so `data` starts at byte 4,
-/// and the kernel writes 12-byte entries; everywhere else it is 16 bytes.
-#[cfg_attr(target_arch = "x86_64", repr(C, packed))]
-#[cfg_attr(not(target_arch = "x86_64"), repr(C))]
+/// program asked to get back with it (`data`). On x86, 32-bit and 64-bit,
+/// the C header declares it `__attribute__((packed))`: `data` starts at
+/// byte 4, and the kernel writes 12-byte entries. (32-bit x86 aligns a
+/// `u64` to 4 bytes anyway; x86_64 packs the struct to match it.) On the
+/// other common architectures (aarch64, 32-bit ARM, RISC-V), `data` starts
+/// at byte 8 and each entry is 16 bytes.
+#[cfg_attr(any(target_arch = "x86", target_arch = "x86_64"), repr(C, packed))]
+#[cfg_attr(not(any(target_arch = "x86", target_arch = "x86_64")), repr(C))]
 #[derive(Clone, Copy, Default)]
 pub struct EpollEvent {
     events: u32,
@@ -97,7 +100,7 @@ impl Epoll {
         let timeout_ms = match timeout {
             None => -1,
             Some(t) => {
-                t.as_micros().div_ceil(1000).min(i32::MAX as u128) as i32
+                t.as_nanos().div_ceil(1_000_000).min(i32::MAX as u128) as i32
             }
         };
         let max = events.len().min(i32::MAX as usize) as i32;

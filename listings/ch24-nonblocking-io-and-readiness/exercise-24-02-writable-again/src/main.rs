@@ -13,11 +13,14 @@ use std::time::Duration;
 compile_error!("this listing uses epoll, which only Linux has");
 
 /// `struct epoll_event`: what happened (`events`) and the 64 bits the
-/// program asked to get back with it (`data`). On x86_64 the C header
-/// declares it `__attribute__((packed))`, so `data` starts at byte 4,
-/// and the kernel writes 12-byte entries; everywhere else it is 16 bytes.
-#[cfg_attr(target_arch = "x86_64", repr(C, packed))]
-#[cfg_attr(not(target_arch = "x86_64"), repr(C))]
+/// program asked to get back with it (`data`). On x86, 32-bit and 64-bit,
+/// the C header declares it `__attribute__((packed))`: `data` starts at
+/// byte 4, and the kernel writes 12-byte entries. (32-bit x86 aligns a
+/// `u64` to 4 bytes anyway; x86_64 packs the struct to match it.) On the
+/// other common architectures (aarch64, 32-bit ARM, RISC-V), `data` starts
+/// at byte 8 and each entry is 16 bytes.
+#[cfg_attr(any(target_arch = "x86", target_arch = "x86_64"), repr(C, packed))]
+#[cfg_attr(not(any(target_arch = "x86", target_arch = "x86_64")), repr(C))]
 #[derive(Clone, Copy, Default)]
 pub struct EpollEvent {
     events: u32,
@@ -100,7 +103,7 @@ impl Epoll {
         let timeout_ms = match timeout {
             None => -1,
             Some(t) => {
-                t.as_micros().div_ceil(1000).min(i32::MAX as u128) as i32
+                t.as_nanos().div_ceil(1_000_000).min(i32::MAX as u128) as i32
             }
         };
         let max = events.len().min(i32::MAX as usize) as i32;
@@ -143,20 +146,36 @@ impl EpollEvent {
 }
 
 // ANCHOR: solution
-/// Whether a wait of `patience` reports the socket writable.
-fn writable(epoll: &Epoll, patience: Duration) -> io::Result<bool> {
+/// Asks both epoll instances whether they report the socket writable,
+/// waiting at most `patience` for each.
+fn report(
+    what: &str,
+    (level, edge): (&Epoll, &Epoll),
+    patience: Duration,
+) -> io::Result<()> {
     let mut events = [EpollEvent::default(); 1];
-    let ready = epoll.wait(&mut events, Some(patience))?;
-    Ok(ready.iter().any(EpollEvent::is_writable))
+    let mut say = |epoll: &Epoll| -> io::Result<&str> {
+        let ready = epoll.wait(&mut events, Some(patience))?;
+        let writable = ready.iter().any(EpollEvent::is_writable);
+        Ok(if writable { "writable" } else { "-" })
+    };
+    let (l, e) = (say(level)?, say(edge)?);
+    println!("{what:<32} {l:<10} {e}");
+    Ok(())
 }
 
 fn main() -> io::Result<()> {
     let (mut writer, mut peer) = UnixStream::pair()?;
     writer.set_nonblocking(true)?;
-    let epoll = Epoll::new()?;
-    epoll.add(&writer, EPOLLOUT | EPOLLET, 0)?;
+    // Level-triggered says what the socket is; edge-triggered, what changed.
+    let (level, edge) = (Epoll::new()?, Epoll::new()?);
+    level.add(&writer, EPOLLOUT, 0)?;
+    edge.add(&writer, EPOLLOUT | EPOLLET, 0)?;
+    let both = (&level, &edge);
     let no_wait = Duration::ZERO;
-    println!("a new socket is writable: {}", writable(&epoll, no_wait)?);
+    println!("{:<32} level      edge", "");
+    report("a new socket", both, no_wait)?;
+    report("asked again", both, no_wait)?;
 
     // Fill every buffer between the two ends.
     let chunk = [b'x'; 4096];
@@ -167,17 +186,13 @@ fn main() -> io::Result<()> {
             Err(e) => break e,
         }
     };
-    println!("write, once the buffers are full: {:?}", error.kind());
-    println!("writable while full: {}", writable(&epoll, no_wait)?);
+    let full = format!("full: write says {:?}", error.kind());
+    report(&full, both, no_wait)?;
 
     // The peer reads everything, and room appears.
     let mut buf = vec![0; written];
     peer.read_exact(&mut buf)?;
-    let patience = Duration::from_secs(10);
-    println!(
-        "writable once the peer read: {}",
-        writable(&epoll, patience)?
-    );
+    report("the peer read everything", both, Duration::from_secs(10))?;
     Ok(())
 }
 // ANCHOR_END: solution

@@ -13,11 +13,14 @@ use std::time::{Duration, Instant};
 compile_error!("this listing uses epoll, which only Linux has");
 
 /// `struct epoll_event`: what happened (`events`) and the 64 bits the
-/// program asked to get back with it (`data`). On x86_64 the C header
-/// declares it `__attribute__((packed))`, so `data` starts at byte 4,
-/// and the kernel writes 12-byte entries; everywhere else it is 16 bytes.
-#[cfg_attr(target_arch = "x86_64", repr(C, packed))]
-#[cfg_attr(not(target_arch = "x86_64"), repr(C))]
+/// program asked to get back with it (`data`). On x86, 32-bit and 64-bit,
+/// the C header declares it `__attribute__((packed))`: `data` starts at
+/// byte 4, and the kernel writes 12-byte entries. (32-bit x86 aligns a
+/// `u64` to 4 bytes anyway; x86_64 packs the struct to match it.) On the
+/// other common architectures (aarch64, 32-bit ARM, RISC-V), `data` starts
+/// at byte 8 and each entry is 16 bytes.
+#[cfg_attr(any(target_arch = "x86", target_arch = "x86_64"), repr(C, packed))]
+#[cfg_attr(not(any(target_arch = "x86", target_arch = "x86_64")), repr(C))]
 #[derive(Clone, Copy, Default)]
 pub struct EpollEvent {
     events: u32,
@@ -100,7 +103,7 @@ impl Epoll {
         let timeout_ms = match timeout {
             None => -1,
             Some(t) => {
-                t.as_micros().div_ceil(1000).min(i32::MAX as u128) as i32
+                t.as_nanos().div_ceil(1_000_000).min(i32::MAX as u128) as i32
             }
         };
         let max = events.len().min(i32::MAX as usize) as i32;
@@ -192,10 +195,12 @@ mod tests {
     use std::os::unix::net::UnixStream;
 
     // ANCHOR: layout
-    /// The sizes of <sys/epoll.h>: 12 bytes packed on x86_64, 16 elsewhere.
+    /// The sizes of <sys/epoll.h>: 12 bytes on x86 (32-bit and 64-bit), 16
+    /// on the other common architectures.
     #[test]
     fn epoll_event_has_the_c_layout() {
-        let expected = if cfg!(target_arch = "x86_64") { 12 } else { 16 };
+        let x86 = cfg!(any(target_arch = "x86", target_arch = "x86_64"));
+        let expected = if x86 { 12 } else { 16 };
         assert_eq!(size_of::<EpollEvent>(), expected);
     }
 
@@ -244,6 +249,22 @@ mod tests {
         let wait = Duration::from_millis(20);
         assert!(epoll.wait(&mut events, Some(wait)).unwrap().is_empty());
         assert!(start.elapsed() >= wait);
+    }
+
+    /// A timeout under a millisecond is rounded up to one, not down to
+    /// zero, which would return at once. The kernel sleeps at least that.
+    #[test]
+    fn a_wait_under_a_millisecond_lasts_a_millisecond() {
+        let epoll = Epoll::new().unwrap();
+        let (_writer, reader) = UnixStream::pair().unwrap();
+        epoll.add(&reader, EPOLLIN, 0).unwrap();
+        let mut events = [EpollEvent::default(); 4];
+        for wait in [Duration::from_nanos(1), Duration::from_micros(500)] {
+            let start = Instant::now();
+            assert!(epoll.wait(&mut events, Some(wait)).unwrap().is_empty());
+            let took = start.elapsed();
+            assert!(took >= Duration::from_millis(1), "{wait:?} took {took:?}");
+        }
     }
 
     /// Dropping an `Epoll` closes its descriptor. The kernel lists what an

@@ -21,11 +21,14 @@ use std::time::{Duration, Instant};
 compile_error!("this listing uses epoll, which only Linux has");
 
 /// `struct epoll_event`: what happened (`events`) and the 64 bits the
-/// program asked to get back with it (`data`). On x86_64 the C header
-/// declares it `__attribute__((packed))`, so `data` starts at byte 4,
-/// and the kernel writes 12-byte entries; everywhere else it is 16 bytes.
-#[cfg_attr(target_arch = "x86_64", repr(C, packed))]
-#[cfg_attr(not(target_arch = "x86_64"), repr(C))]
+/// program asked to get back with it (`data`). On x86, 32-bit and 64-bit,
+/// the C header declares it `__attribute__((packed))`: `data` starts at
+/// byte 4, and the kernel writes 12-byte entries. (32-bit x86 aligns a
+/// `u64` to 4 bytes anyway; x86_64 packs the struct to match it.) On the
+/// other common architectures (aarch64, 32-bit ARM, RISC-V), `data` starts
+/// at byte 8 and each entry is 16 bytes.
+#[cfg_attr(any(target_arch = "x86", target_arch = "x86_64"), repr(C, packed))]
+#[cfg_attr(not(any(target_arch = "x86", target_arch = "x86_64")), repr(C))]
 #[derive(Clone, Copy, Default)]
 pub struct EpollEvent {
     events: u32,
@@ -106,7 +109,7 @@ impl Epoll {
         let timeout_ms = match timeout {
             None => -1,
             Some(t) => {
-                t.as_micros().div_ceil(1000).min(i32::MAX as u128) as i32
+                t.as_nanos().div_ceil(1_000_000).min(i32::MAX as u128) as i32
             }
         };
         let max = events.len().min(i32::MAX as usize) as i32;
@@ -335,9 +338,14 @@ pub enum Reader {
 /// of a socket pair watched edge-triggered. We hold the other end.
 pub struct Running {
     pub writer: UnixStream,
-    /// Polls of the reader's future that have returned.
+    /// Polls of the reader's future that have returned, and those of them
+    /// that returned `Pending`.
+    #[cfg_attr(not(test), expect(dead_code, reason = "the tests read it"))]
     polls: Arc<AtomicUsize>,
+    pending: Arc<AtomicUsize>,
     readiness: Arc<Readiness>,
+    /// The epoll instance the reader's loop sleeps in.
+    epoll: Arc<Epoll>,
     finished: Receiver<Vec<u8>>,
     thread: Option<JoinHandle<()>>,
 }
@@ -362,30 +370,32 @@ pub fn start(reader: Reader, sent: &[&[u8]]) -> io::Result<Running> {
         writer.write_all(chunk)?;
     }
     socket.set_nonblocking(true)?;
-    let epoll = Epoll::new()?;
+    let epoll = Arc::new(Epoll::new()?);
     epoll.add(&socket, EPOLLIN | EPOLLET, 0)?;
     let readiness = Arc::new(Readiness::default());
     let polls = Arc::new(AtomicUsize::new(0));
+    let pending = Arc::new(AtomicUsize::new(0));
     let (done, finished) = mpsc::channel();
-    let (shared, counter) = (Arc::clone(&readiness), Arc::clone(&polls));
+    let shared = (Arc::clone(&readiness), Arc::clone(&epoll));
+    let counter = Counter(Arc::clone(&polls), Arc::clone(&pending));
     let thread = thread::spawn(move || {
-        let (s, r) = (&socket, &*shared);
+        let (s, r, epoll) = (&socket, &*shared.0, &*shared.1);
         let got = match reader {
             Reader::ReadFuture => {
                 let reader = read_len(LEN, async |buf| read(s, r, buf).await);
-                run(&epoll, r, &counter, reader)
+                run(epoll, r, &counter, reader)
             }
             Reader::ForgettingTheWaker => {
                 let reader = read_len(LEN, async |buf| {
                     read_forgetting_the_waker(s, buf).await
                 });
-                run(&epoll, r, &counter, reader)
+                run(epoll, r, &counter, reader)
             }
             Reader::OneChunkPerEvent => {
-                run(&epoll, r, &counter, read_one_chunk_per_event(s, r, LEN))
+                run(epoll, r, &counter, read_one_chunk_per_event(s, r, LEN))
             }
             Reader::UntilWouldBlock => {
-                run(&epoll, r, &counter, read_until_would_block(s, r, LEN))
+                run(epoll, r, &counter, read_until_would_block(s, r, LEN))
             }
         };
         done.send(got).unwrap();
@@ -393,39 +403,64 @@ pub fn start(reader: Reader, sent: &[&[u8]]) -> io::Result<Running> {
     Ok(Running {
         writer,
         polls,
+        pending,
         readiness,
+        epoll,
         finished,
         thread: Some(thread),
     })
 }
 
+/// Polls that have returned, and those that returned `Pending`.
+struct Counter(Arc<AtomicUsize>, Arc<AtomicUsize>);
+
 /// `block_on`, counting the polls of `future` that have returned.
 fn run<F: Future<Output = io::Result<Vec<u8>>>>(
     epoll: &Epoll,
     readiness: &Readiness,
-    polls: &AtomicUsize,
+    counter: &Counter,
     future: F,
 ) -> Vec<u8> {
     let mut future = pin!(future);
     let counted = poll_fn(|cx| {
         let poll = future.as_mut().poll(cx);
-        polls.fetch_add(1, SeqCst);
+        if poll.is_pending() {
+            counter.1.fetch_add(1, SeqCst);
+        }
+        counter.0.fetch_add(1, SeqCst); // last: the count says it all
         poll
     });
     block_on(epoll, readiness, counted).unwrap().unwrap()
 }
 
 impl Running {
-    /// Waits until `n` polls of the reader have returned.
-    pub fn wait_for_polls(&mut self, n: usize) {
+    /// Waits until `n` polls of the reader have returned `Pending`. A
+    /// reader that finishes first fails the wait, however long it took.
+    pub fn wait_for_pending(&mut self, n: usize) {
         let deadline = Instant::now() + Duration::from_secs(10);
-        while self.polls.load(SeqCst) < n {
-            if let Outcome::Panicked(message) = self.outcome(Duration::ZERO) {
-                panic!("the reader's thread panicked: {message}");
+        while self.pending.load(SeqCst) < n {
+            match self.outcome(Duration::ZERO) {
+                Outcome::StillWaiting => {}
+                Outcome::Finished(got) => panic!(
+                    "the reader finished with {got:?} where poll {n} should \
+                     have returned `Pending`"
+                ),
+                Outcome::Panicked(message) => {
+                    panic!("the reader's thread panicked: {message}")
+                }
             }
-            assert!(Instant::now() < deadline, "poll {n} never returned");
+            assert!(Instant::now() < deadline, "no poll {n} with `Pending`");
             thread::sleep(Duration::from_millis(1));
         }
+    }
+
+    /// Whether the reader's epoll instance would report the socket now
+    /// (it asks without waiting). Under edge triggering, once the loop has
+    /// taken the last edge, only new data puts the socket back.
+    pub fn reported_now(&self) -> bool {
+        let mut events = [EpollEvent::default(); 1];
+        let ready = self.epoll.wait(&mut events, Some(Duration::ZERO));
+        !ready.unwrap().is_empty()
     }
 
     /// Waits at most `patience` for the reader to finish.
@@ -437,19 +472,20 @@ impl Running {
             Err(RecvTimeoutError::Timeout) => Outcome::StillWaiting,
             // The thread is gone without sending: it panicked.
             Err(RecvTimeoutError::Disconnected) => {
-                let thread = self.thread.take();
-                let payload = match thread.map(JoinHandle::join) {
-                    Some(Err(payload)) => payload,
-                    _ => return Outcome::Panicked("(already reported)".into()),
-                };
-                let message = payload
-                    .downcast_ref::<String>()
-                    .cloned()
-                    .or_else(|| {
-                        payload.downcast_ref::<&str>().map(|s| s.to_string())
-                    })
-                    .unwrap_or_default();
-                Outcome::Panicked(message)
+                let joined = self.thread.take().map(JoinHandle::join);
+                Outcome::Panicked(match joined {
+                    Some(Err(payload)) => {
+                        let text = payload.downcast_ref::<&str>().copied();
+                        let string = payload.downcast_ref::<String>();
+                        string
+                            .cloned()
+                            .or(text.map(String::from))
+                            .unwrap_or_default()
+                    }
+                    // Not a panic, but no result either.
+                    Some(Ok(())) => "(the thread ended without sending)".into(),
+                    None => "(already reported)".into(),
+                })
             }
         }
     }
@@ -469,7 +505,7 @@ fn main() -> io::Result<()> {
     }
 
     let mut running = start(Reader::OneChunkPerEvent, &SENT)?;
-    running.wait_for_polls(2); // the first chunk read, and `Pending`
+    running.wait_for_pending(2); // the first chunk read, and `Pending`
     let stuck = running.outcome(PATIENCE);
     let events = running.readiness.events.load(SeqCst);
     println!(
@@ -494,14 +530,18 @@ mod tests {
         let mut running = start(Reader::OneChunkPerEvent, &SENT).unwrap();
         // Poll 1: no event yet. Poll 2, after the one event: reads 8 of
         // the 16 bytes, then waits for another event.
-        running.wait_for_polls(2);
+        running.wait_for_pending(2);
+        // The one event came and was taken, and no other is on its way,
+        // though 8 bytes are unread. (With level triggering, the socket
+        // would still be reported, or `events` would be 2 by now.)
+        assert!(!running.reported_now(), "the socket is reported again");
+        assert_eq!(running.readiness.events.load(SeqCst), 1);
         // A hang, not a panic (that would be `Panicked`), not an end.
         assert_eq!(
             running.outcome(PATIENCE),
             Outcome::StillWaiting,
             "the reader should wait for an edge that already came"
         );
-        assert_eq!(running.readiness.events.load(SeqCst), 1);
         // The other 8 bytes were there all along: a new edge, and it reads
         // them (the new byte stays unread).
         running.writer.write_all(b"!").unwrap();
@@ -520,7 +560,7 @@ mod tests {
     #[test]
     fn the_read_future_finishes_on_data_sent_before_and_after() {
         let mut running = start(Reader::ReadFuture, &[b"chunk-1|"]).unwrap();
-        running.wait_for_polls(1); // read 8 bytes, then `WouldBlock`
+        running.wait_for_pending(1); // read 8 bytes, then `WouldBlock`
         running.writer.write_all(b"chunk-2|").unwrap();
         let expected = "chunk-1|chunk-2|".to_string();
         assert_eq!(running.outcome(LONG), Outcome::Finished(expected));
@@ -529,7 +569,9 @@ mod tests {
     #[test]
     fn a_future_that_forgets_its_waker_is_never_polled_again() {
         let mut running = start(Reader::ForgettingTheWaker, &[]).unwrap();
-        running.wait_for_polls(1); // `WouldBlock`, and `Pending`
+        running.wait_for_pending(1); // `WouldBlock`, and `Pending`
+        let waker = running.readiness.waker.lock().unwrap().is_some();
+        assert!(!waker, "the reader left its waker");
         running.writer.write_all(b"chunk-1|chunk-2|").unwrap();
         assert_eq!(
             running.outcome(PATIENCE),
@@ -548,6 +590,40 @@ mod tests {
     }
     // ANCHOR_END: tests
 
+    /// One read per event is safe where readiness is cleared only by a
+    /// read that says `WouldBlock`, as tokio does: `readable` resolves
+    /// again at once while data is left. (A hang would time out.)
+    #[test]
+    fn tokio_readable_then_one_read_per_event_reads_everything() {
+        let (mut writer, socket) = UnixStream::pair().unwrap();
+        for chunk in SENT {
+            writer.write_all(chunk).unwrap();
+        }
+        socket.set_nonblocking(true).unwrap();
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .expect("a runtime");
+        let got = runtime.block_on(async {
+            let socket = tokio::net::UnixStream::from_std(socket).unwrap();
+            let (mut got, mut buf) = (Vec::new(), [0; 8]);
+            let one_read_per_event = async {
+                while got.len() < LEN {
+                    socket.readable().await.unwrap();
+                    match socket.try_read(&mut buf) {
+                        Ok(n) => got.extend_from_slice(&buf[..n]),
+                        Err(e) if e.kind() == io::ErrorKind::WouldBlock => {}
+                        Err(e) => panic!("{e}"),
+                    }
+                }
+            };
+            let finished = tokio::time::timeout(LONG, one_read_per_event).await;
+            finished.expect("the reader waits for an edge that already came");
+            got
+        });
+        assert_eq!(String::from_utf8_lossy(&got), "chunk-1|chunk-2|");
+    }
+
     /// The harness tells a panic from a hang.
     #[test]
     fn a_panicking_reader_is_reported_as_a_panic() {
@@ -560,7 +636,9 @@ mod tests {
         let mut running = Running {
             writer,
             polls: Arc::default(),
+            pending: Arc::default(),
             readiness: Arc::default(),
+            epoll: Arc::new(Epoll::new().unwrap()),
             finished,
             thread: Some(thread),
         };
@@ -568,5 +646,14 @@ mod tests {
             running.outcome(LONG),
             Outcome::Panicked("the reader broke".into())
         );
+    }
+
+    /// A reader that finishes where it should have waited is reported as
+    /// finished, with what it read, and not as a panic.
+    #[test]
+    #[should_panic(expected = "the reader finished with \"chunk-1|chunk-2|\"")]
+    fn a_reader_that_finishes_early_fails_the_wait_as_finished() {
+        let mut running = start(Reader::UntilWouldBlock, &SENT).unwrap();
+        running.wait_for_pending(2);
     }
 }
