@@ -1,5 +1,7 @@
 //! The global descriptor table: the kernel's code and data segments, and the task-state segment
 //! whose interrupt stack table gives the double-fault handler a stack of its own.
+//! The design is that of the "Double Faults" post of Philipp Oppermann's "Writing an OS in Rust"
+//! (code MIT/Apache-2.0).
 
 use spin::LazyLock;
 use x86_64::VirtAddr;

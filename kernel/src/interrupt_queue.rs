@@ -2,6 +2,12 @@
 //! allocating, blocking or printing, and wakes the task; the task takes the items as a `Stream`.
 //! When the queue is full the handler drops the item and counts it; the task reports the count
 //! once it has caught up.
+//!
+//! Credit: an `ArrayQueue` in a `OnceCell`, an `AtomicWaker`, and `poll_pop`'s order (pop,
+//! register the waker, pop again) follow the scancode stream of Philipp Oppermann's "Writing an
+//! OS in Rust" post "Async/Await" (code MIT/Apache-2.0). Ours: one queue type for any handler,
+//! pops with interrupts off (a push into a full `ArrayQueue` waits for a half-done pop), and
+//! dropped items counted by the handler and reported once per overflow by the task.
 
 use conquer_once::spin::OnceCell;
 use core::sync::atomic::{AtomicUsize, Ordering};
@@ -14,8 +20,8 @@ use x86_64::instructions::interrupts;
 /// Items from one interrupt handler, the only pusher, to one task, the only popper.
 pub struct InterruptQueue<T> {
     name: &'static str,
-    /// What an item is, in the task's report ("scancodes").
-    items_are: &'static str,
+    /// What an item is, in the task's report: one ("scancode") and many ("scancodes").
+    items_are: (&'static str, &'static str),
     items: OnceCell<ArrayQueue<T>>,
     waker: AtomicWaker,
     /// Counted by the handler, for each item that did not fit.
@@ -27,7 +33,7 @@ pub struct InterruptQueue<T> {
 
 impl<T> InterruptQueue<T> {
     /// An empty queue with no storage yet; `init` gives it its fixed capacity.
-    pub const fn new(name: &'static str, items_are: &'static str) -> Self {
+    pub const fn new(name: &'static str, items_are: (&'static str, &'static str)) -> Self {
         InterruptQueue {
             name,
             items_are,
@@ -61,7 +67,7 @@ impl<T> InterruptQueue<T> {
     // ANCHOR: pop
     /// Takes the oldest item, with interrupts off. `ArrayQueue` takes no lock, but a push that
     /// finds the queue full while a pop is half done waits for that pop to finish. On one
-    /// core, a handler that interrupted the pop would wait for ever; so no pop is interrupted.
+    /// core, a handler that interrupted the pop would wait forever; so no pop is interrupted.
     fn pop(&self) -> Option<T> {
         let items = self
             .items
@@ -99,9 +105,9 @@ impl<T> InterruptQueue<T> {
         let dropped = self.dropped();
         if self.reported.swap(dropped, Ordering::Relaxed) != dropped {
             crate::println!(
-                "\n[{}] the queue was full: {dropped} {} dropped so far",
+                "\n[{}] the queue was full: {} dropped so far",
                 self.name,
-                self.items_are
+                Counted(dropped, self.items_are)
             );
         }
     }
@@ -128,5 +134,15 @@ impl<T> InterruptQueue<T> {
         } else {
             Poll::Pending
         }
+    }
+}
+
+/// A count and what it counts, printed as "1 byte" or "2 bytes".
+pub struct Counted(pub usize, pub (&'static str, &'static str));
+
+impl core::fmt::Display for Counted {
+    fn fmt(&self, f: &mut core::fmt::Formatter) -> core::fmt::Result {
+        let Counted(n, (one, many)) = *self;
+        write!(f, "{n} {}", if n == 1 { one } else { many })
     }
 }

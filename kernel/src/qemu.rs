@@ -1,5 +1,7 @@
 //! Leaving QEMU with a verdict: QEMU's `isa-debug-exit` device turns a byte written to port 0xf4
 //! into QEMU's exit status, `(byte << 1) | 1`.
+//! As in the "Testing" post of Philipp Oppermann's "Writing an OS in Rust" (code
+//! MIT/Apache-2.0), success is 0x10 and failure 0x11.
 
 use x86_64::instructions::port::Port;
 

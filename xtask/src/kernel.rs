@@ -4,6 +4,7 @@
 mod faults;
 mod keys;
 mod qemu;
+mod transcripts;
 
 use crate::cmd::Cmd;
 use crate::tools;
@@ -11,6 +12,7 @@ use anyhow::{Context, Result, bail};
 use qemu::Boot;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
+use transcripts::Mode;
 
 const TARGET: &str = "x86_64-unknown-none";
 
@@ -19,7 +21,9 @@ cargo xtask kernel <job>
 
   run [--release]                boot the kernel in QEMU; it echoes what you type in this terminal
                                  (Ctrl-D ends it, Ctrl-C stops QEMU)
-  test [--release] [--repeat N]  every kernel test in QEMU, plus the host-side keyboard tests
+  test [--release] [--repeat N]  every kernel test in QEMU, plus the host-side keyboard tests,
+                                 comparing the serial transcripts the chapters show
+  bless                          run the tests once (debug build) and rewrite those transcripts
   bench                          measure the kernel (release and debug), flood its serial
                                  console, and rewrite src/generated/kernel-*.md
 ";
@@ -41,8 +45,9 @@ pub fn main(root: &Path, args: &[String]) -> Result<()> {
                     .context("--repeat takes a number")?,
                 None => 1,
             };
-            suite(root, release, repeat)
+            suite(root, release, repeat, Mode::Compare)
         }
+        "bless" => suite(root, release, 1, Mode::Bless),
         "bench" => bench(root),
         "help" | "--help" | "-h" => {
             print!("{USAGE}");
@@ -61,8 +66,8 @@ pub fn test(root: &Path) -> Result<()> {
             bail!("src/generated/{table} is missing: run `cargo xtask kernel bench` and commit it");
         }
     }
-    suite(root, false, 1)?;
-    suite(root, true, 1)
+    suite(root, false, 1, Mode::Compare)?;
+    suite(root, true, 1, Mode::Compare)
 }
 
 /// The files `bench` writes into `src/generated/`.
@@ -204,8 +209,23 @@ fn run(root: &Path, release: bool) -> Result<()> {
     }
 }
 
-/// Every kernel test, then the keyboard tests, `repeat` times over one build.
-fn suite(root: &Path, release: bool, repeat: usize) -> Result<()> {
+/// The transcript of a test kernel `name`, if it has one (every kernel of `expected-faults` has).
+fn test_transcript(root: &Path, name: &str) -> PathBuf {
+    kernel_dir(root)
+        .join("tests")
+        .join(format!("{name}.serial"))
+}
+
+/// The transcript of a keyboard session typed by the host.
+fn session_transcript(root: &Path, name: &str) -> PathBuf {
+    kernel_dir(root)
+        .join("transcripts")
+        .join(format!("{name}.serial"))
+}
+
+/// Every kernel test, then the keyboard tests, `repeat` times over one build; each transcript
+/// compared with what its run printed (or, with `Mode::Bless`, rewritten from it).
+fn suite(root: &Path, release: bool, repeat: usize, mode: Mode) -> Result<()> {
     let binaries = build(root, release)?;
     lint(root)?;
     let faults = faults::expected(&kernel_dir(root))?;
@@ -219,7 +239,7 @@ fn suite(root: &Path, release: bool, repeat: usize) -> Result<()> {
         }
         for (name, kernel) in &binaries.tests {
             if let Some(fault) = faults.get(name) {
-                let elapsed = faults::check(fault, kernel_boot(name, kernel), &logs)?;
+                let elapsed = faults::check(fault, kernel_boot(name, kernel), &logs, mode)?;
                 eprintln!(
                     "kernel test {name}: ok, ended in the expected fault ({:.2} s)",
                     elapsed.as_secs_f64()
@@ -227,6 +247,11 @@ fn suite(root: &Path, release: bool, repeat: usize) -> Result<()> {
                 continue;
             }
             let finished = kernel_boot(name, kernel).start(&logs)?.expect_success()?;
+            let transcript = test_transcript(root, name);
+            if transcript.exists() {
+                let what = format!("kernel test `{name}`");
+                transcripts::check(&what, &finished.output, &transcript, mode)?;
+            }
             let passed = finished
                 .output
                 .lines()
@@ -246,13 +271,22 @@ fn suite(root: &Path, release: bool, repeat: usize) -> Result<()> {
                 "kernel/Cargo.toml expects a fault of the test kernel `{name}`, which cargo did not build"
             );
         }
-        for (name, test) in [
-            ("echo", keys::echo as fn(&Path, &Path) -> Result<()>),
-            ("full queue", keys::full_queue),
-            ("serial console", keys::serial_console),
+        for (name, test, transcript) in [
+            (
+                "echo",
+                keys::echo as fn(&Path, &Path) -> Result<String>,
+                Some("echo"),
+            ),
+            ("full queue", keys::full_queue, Some("full-queue")),
+            ("serial console", keys::serial_console, None),
         ] {
             let test_started = Instant::now();
-            test(&binaries.kernel, &logs)?;
+            let session = test(&binaries.kernel, &logs)?;
+            if let Some(transcript) = transcript {
+                let what = format!("kernel keyboard test `{name}`");
+                let file = session_transcript(root, transcript);
+                transcripts::check(&what, &session, &file, mode)?;
+            }
             eprintln!(
                 "kernel keyboard test {name}: ok ({:.2} s)",
                 test_started.elapsed().as_secs_f64()

@@ -1,6 +1,13 @@
 //! The kernel's executor: it polls a task only when its waker says so (from a task, a thread or
 //! an interrupt handler), caches one waker per task, and halts the CPU when nothing is ready,
 //! without ever sleeping through a wake-up.
+//!
+//! Credit: a waker that pushes its task's id into an `ArrayQueue`, and `sleep_if_idle` with its
+//! interrupts-off check before `sti; hlt`, follow Philipp Oppermann's "Writing an OS in Rust"
+//! post "Async/Await" (code MIT/Apache-2.0). Ours: the `queued` flag (each task queued at most
+//! once, so no push finds the queue full), rounds of polls, finished tasks whose wakers live on,
+//! each task's waker kept in its `Entry` rather than a separate cache, the `Spawner`, and
+//! yielding to threads instead of halting when they can run.
 
 use super::{Task, TaskId};
 use crate::threads;
@@ -51,12 +58,20 @@ impl Wake for TaskWaker {
 // ANCHOR_END: waker
 
 // ANCHOR: executor
+/// A live task, and its waker, built once when the task is added.
+struct Entry {
+    task: Task,
+    /// The waker's own side: the executor clears and sets its `queued` flag.
+    scheduler: Arc<TaskWaker>,
+    /// The same waker as a `Waker`, which each poll lends to the task.
+    waker: Waker,
+}
+
 pub struct Executor {
-    tasks: BTreeMap<TaskId, Task>,
+    /// The live tasks by id, each with its waker, so polling never builds one.
+    tasks: BTreeMap<TaskId, Entry>,
     /// The ids of the tasks to poll; wakers push, the executor pops.
     ready: Arc<ArrayQueue<TaskId>>,
-    /// One waker per task, made at spawn time, so polling never allocates one.
-    waker_cache: BTreeMap<TaskId, (Arc<TaskWaker>, Waker)>,
     /// Tasks spawned through a `Spawner`, not yet moved into `tasks` (locked with interrupts off).
     spawned: Arc<Mutex<Vec<Task>>>,
     max_tasks: usize,
@@ -83,7 +98,6 @@ impl Executor {
         Executor {
             tasks: BTreeMap::new(),
             ready: Arc::new(ArrayQueue::new(2 * max_tasks)),
-            waker_cache: BTreeMap::new(),
             spawned: Arc::new(Mutex::new(Vec::new())),
             max_tasks,
         }
@@ -104,15 +118,19 @@ impl Executor {
             self.max_tasks
         );
         let id = task.id;
-        let waker = Arc::new(TaskWaker {
+        let scheduler = Arc::new(TaskWaker {
             id,
             queued: AtomicBool::new(false),
             ready: self.ready.clone(),
         });
-        self.waker_cache
-            .insert(id, (waker.clone(), Waker::from(waker.clone())));
-        self.tasks.insert(id, task);
-        waker.schedule(); // a new task is polled once to get it started
+        let waker = Waker::from(scheduler.clone());
+        scheduler.schedule(); // a new task is polled once to get it started
+        let entry = Entry {
+            task,
+            scheduler,
+            waker,
+        };
+        self.tasks.insert(id, entry);
     }
     // ANCHOR_END: spawn
 
@@ -127,19 +145,17 @@ impl Executor {
     fn run_ready_tasks(&mut self) {
         for _ in 0..self.ready.len() {
             let Some(id) = self.ready.pop() else { break };
-            let Some(task) = self.tasks.get_mut(&id) else {
+            let Some(entry) = self.tasks.get_mut(&id) else {
                 continue; // finished already
             };
-            let (task_waker, waker) = &self.waker_cache[&id];
             // From here on, a wake-up queues the task again, even one during this poll.
-            task_waker.queued.store(false, Ordering::Release);
-            let mut cx = Context::from_waker(waker);
-            if task.poll(&mut cx).is_ready() {
+            entry.scheduler.queued.store(false, Ordering::Release);
+            let mut cx = Context::from_waker(&entry.waker);
+            if entry.task.poll(&mut cx).is_ready() {
                 // Wakers of a finished task may live on (in an `AtomicWaker`, say): marked
                 // as queued for good, they never queue its id again.
-                task_waker.queued.store(true, Ordering::Release);
+                entry.scheduler.queued.store(true, Ordering::Release);
                 self.tasks.remove(&id);
-                self.waker_cache.remove(&id);
             }
         }
     }
@@ -154,7 +170,7 @@ impl Executor {
 
     /// Whether a task is ready, or waits to be added. Like every holder of the `spawned` lock, it
     /// keeps interrupts off: a thread that the timer switched to while the lock was held here,
-    /// and that called `Spawner::spawn`, would spin on the lock with interrupts off, for ever.
+    /// and that called `Spawner::spawn`, would spin on the lock with interrupts off, forever.
     fn has_work(&self) -> bool {
         !self.ready.is_empty() || interrupts::without_interrupts(|| !self.spawned.lock().is_empty())
     }

@@ -1,5 +1,8 @@
 //! Async tasks: a task is a boxed future with an id; `executor` runs them, `sleep` lets them wait
 //! for timer ticks, and `yield_now` lets one step aside for the others.
+//!
+//! A task with an id from a counter, pinned and boxed, is the design of Philipp Oppermann's
+//! "Writing an OS in Rust" post "Async/Await" (code MIT/Apache-2.0); see the credit in `lib.rs`.
 
 pub mod executor;
 pub mod sleep;

@@ -1,14 +1,14 @@
 //! Test kernels whose verdict is a fault: `kernel/Cargo.toml` lists each with the QEMU exit status
-//! it must end with, and `kernel/tests/NAME.serial` holds the serial output it must print (with
-//! addresses written `0x…`). A clean exit, a hang, another status or another report fails it.
+//! it must end with, and `kernel/tests/NAME.serial` holds the serial output it must print (a
+//! transcript, see `transcripts.rs`). A clean exit, a hang, another status or another report
+//! fails it.
 
-use super::qemu::{Boot, indent};
+use super::qemu::Boot;
+use super::transcripts::{self, Mode};
 use anyhow::{Context, Result, bail};
-use regex::Regex;
 use serde::Deserialize;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
-use std::sync::LazyLock;
 use std::time::Duration;
 
 /// A test kernel that must end in a fault.
@@ -58,32 +58,12 @@ pub fn expected(kernel_dir: &Path) -> Result<BTreeMap<String, ExpectedFault>> {
     Ok(faults)
 }
 
-/// What may differ from run to run: addresses, and spaces at the ends of lines.
-fn normalize(output: &str) -> String {
-    static ADDRESS: LazyLock<Regex> =
-        LazyLock::new(|| Regex::new(r"0x[0-9a-f]+").expect("pattern"));
-    let lines: Vec<String> = output
-        .lines()
-        .map(|l| ADDRESS.replace_all(l.trim_end(), "0x…").into_owned())
-        .collect();
-    lines.join("\n").trim().to_string() + "\n"
-}
-
-/// Boots the test kernel and requires its fault: the exit status and the serial output.
-pub fn check(fault: &ExpectedFault, boot: Boot, logs: &Path) -> Result<Duration> {
+/// Boots the test kernel and requires its fault: the exit status, and the serial output of its
+/// transcript (which `Mode::Bless` rewrites instead).
+pub fn check(fault: &ExpectedFault, boot: Boot, logs: &Path, mode: Mode) -> Result<Duration> {
     let name = boot.name.clone();
     let meaning = "the expected fault's status";
     let finished = boot.start(logs)?.expect_status(fault.status, meaning)?;
-    let expected = std::fs::read_to_string(&fault.serial)
-        .with_context(|| format!("{}", fault.serial.display()))?;
-    let printed = normalize(&finished.output);
-    if normalize(&expected) != printed {
-        bail!(
-            "{name} ended with the expected status but printed another report.\nExpected ({}):\n{}Printed (addresses as 0x…):\n{}",
-            fault.serial.display(),
-            indent(&expected),
-            indent(&printed)
-        );
-    }
+    transcripts::check(&name, &finished.output, &fault.serial, mode)?;
     Ok(finished.elapsed)
 }

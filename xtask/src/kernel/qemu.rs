@@ -236,23 +236,6 @@ impl Running {
         self.deadline = self.deadline.min(Instant::now() + within);
     }
 
-    /// Waits until the output has not changed for `quiet`.
-    pub fn settle(&mut self, quiet: Duration) -> Result<()> {
-        let mut last = self.output();
-        let mut since = Instant::now();
-        while since.elapsed() < quiet {
-            std::thread::sleep(Duration::from_millis(10));
-            let now = self.output();
-            if now != last {
-                (last, since) = (now, Instant::now());
-            }
-            if Instant::now() > self.deadline {
-                return Err(self.failure("kept printing"));
-            }
-        }
-        Ok(())
-    }
-
     /// Presses keys on the PS/2 keyboard through the monitor: each is a `sendkey` name
     /// ("a", "shift-h", "ret"), held for `hold_ms`.
     pub fn send_keys(&mut self, keys: &[String], hold_ms: u32, gap: Duration) -> Result<()> {
@@ -268,7 +251,7 @@ impl Running {
     /// Types bytes on the serial console (COM1's receiving side). Once connected, QEMU sends the
     /// kernel's output to this socket as well (the log file gets a copy): a thread reads it into
     /// `received`, for if nobody read, QEMU would stop taking the kernel's bytes once the
-    /// socket's buffer is full, and the kernel would wait in its sending loop for ever.
+    /// socket's buffer is full, and the kernel would wait in its sending loop forever.
     pub fn type_serial(&mut self, bytes: &[u8]) -> Result<()> {
         if self.serial.is_none() {
             let stream = self.connect(self.serial_socket.clone())?;
