@@ -245,25 +245,25 @@ fn main() {
 mod tests {
     use super::*;
 
-    #[test]
-    fn a_cold_room_passes_through_every_state_of_its_arm() {
+    /// The states of a room at `reading`, with a heater and a fan that
+    /// each answer `Pending` once.
+    fn states_of(reading: i32, sensor_pending: u32) -> Vec<&'static str> {
         let polls = Rc::new(Cell::new(0));
-        let sensor = Scripted::new(2, 15, &polls);
+        let sensor = Scripted::new(sensor_pending, reading, &polls);
         let heater = Scripted::new(1, 4, &polls);
         let fan = Scripted::new(1, 3, &polls);
-        let states = trace(thermostat_by_hand(sensor, heater, fan, 20));
+        trace(thermostat_by_hand(sensor, heater, fan, 20))
+    }
+
+    #[test]
+    fn a_cold_room_passes_through_every_state_of_its_arm() {
         let expected =
             ["Start", "ReadingSensor", "ReadingSensor", "Heating", "Done"];
-        assert_eq!(states, expected);
+        assert_eq!(states_of(15, 2), expected);
     }
 
     #[test]
     fn a_warm_room_goes_through_cooling_instead() {
-        let polls = Rc::new(Cell::new(0));
-        let sensor = Scripted::new(0, 20, &polls);
-        let heater = Scripted::new(1, 4, &polls);
-        let fan = Scripted::new(1, 3, &polls);
-        let states = trace(thermostat_by_hand(sensor, heater, fan, 20));
-        assert_eq!(states, ["Start", "Cooling", "Done"]);
+        assert_eq!(states_of(20, 0), ["Start", "Cooling", "Done"]);
     }
 }
