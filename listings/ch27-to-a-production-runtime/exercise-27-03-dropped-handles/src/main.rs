@@ -8,7 +8,8 @@ use smol::channel::{self, Receiver, Sender};
 
 // ANCHOR: job
 /// Waits until the gate opens, then reports that it finished. If the task
-/// is cancelled first, both channel ends it holds are dropped with it.
+/// is cancelled, its future is dropped without being polled again, and both
+/// channel ends it holds go with it.
 async fn job(gate: Receiver<()>, done: Sender<&'static str>) {
     let _ = gate.recv().await;
     let _ = done.send("finished").await;
@@ -22,7 +23,10 @@ async fn drop_the_handle(
     let (open, gate) = channel::bounded(1);
     let (report, reports) = channel::bounded(1);
     spawn(gate, report);
-    let _ = open.send(()).await; // fails if the task, and its gate, are gone
+    // Succeeds in every case: the task has not run yet, and a cancelled
+    // task's future (the gate with it) stays until its executor next runs it.
+    open.send(()).await.expect("the gate is gone already");
+    // Fails once the future, and the `done` sender in it, are dropped.
     reports.recv().await.unwrap_or("cancelled")
 }
 

@@ -79,10 +79,32 @@ fn main() -> io::Result<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::sync::mpsc::{self, RecvTimeoutError};
+    use std::time::Duration;
+    use std::{panic, thread};
+
+    /// Runs `exchange` on a thread of its own, so that a wake-up that never
+    /// comes fails the test after ten seconds instead of hanging it. A
+    /// panic on that thread is passed on, as itself.
+    fn exchange_within_ten_seconds() -> io::Result<Vec<String>> {
+        let (done, finished) = mpsc::channel();
+        let runner = thread::spawn(move || {
+            let _ = done.send(exchange());
+        });
+        match finished.recv_timeout(Duration::from_secs(10)) {
+            Ok(log) => log,
+            Err(RecvTimeoutError::Timeout) => {
+                panic!("the exchange still runs after 10 s: no wake-up came")
+            }
+            Err(RecvTimeoutError::Disconnected) => {
+                panic::resume_unwind(runner.join().unwrap_err())
+            }
+        }
+    }
 
     #[test]
     fn the_server_waits_for_readiness_then_reads() {
-        let log = exchange().unwrap();
+        let log = exchange_within_ten_seconds().unwrap();
         assert_eq!(
             log,
             [

@@ -7,14 +7,18 @@ use std::sync::mpsc::{self, RecvTimeoutError};
 use std::time::Duration;
 use tokio::task;
 
-/// How long the blocking receive waits before it gives up.
-const PATIENCE: Duration = Duration::from_millis(200);
+/// How long the blocking receive waits inside the task: it is meant to give
+/// up, and this is how long the listing watches it fail.
+const PATIENCE_IN_THE_TASK: Duration = Duration::from_millis(200);
+/// How long it waits on the blocking pool: it returns as soon as the message
+/// arrives, so a long patience costs nothing when all goes well.
+const PATIENCE_ON_THE_POOL: Duration = Duration::from_secs(10);
 
 // ANCHOR: blocking
 /// The blocking call: waits on a `std` channel for a message that another
 /// task of the same runtime sends.
-fn wait_for_message(inbox: mpsc::Receiver<&str>) -> String {
-    match inbox.recv_timeout(PATIENCE) {
+fn wait_for_message(inbox: mpsc::Receiver<&str>, patience: Duration) -> String {
+    match inbox.recv_timeout(patience) {
         Ok(message) => format!("got {message:?}"),
         Err(RecvTimeoutError::Timeout) => "gave up waiting".to_string(),
         Err(RecvTimeoutError::Disconnected) => "the sender is gone".into(),
@@ -22,8 +26,9 @@ fn wait_for_message(inbox: mpsc::Receiver<&str>) -> String {
 }
 
 /// Runs `wait_for_message` inside a task, or on the blocking pool, while
-/// a second task sends the message. One thread runs the tasks.
-fn exchange(on_the_blocking_pool: bool) -> String {
+/// a second task sends the message. One thread runs the tasks. Returns
+/// what the receiver got, and what the sender found when it sent.
+fn exchange(on_the_blocking_pool: bool) -> (String, &'static str) {
     let runtime = tokio::runtime::Builder::new_current_thread()
         .build()
         .unwrap();
@@ -31,23 +36,29 @@ fn exchange(on_the_blocking_pool: bool) -> String {
         let (outbox, inbox) = mpsc::channel();
         let receiver = tokio::spawn(async move {
             if on_the_blocking_pool {
-                task::spawn_blocking(|| wait_for_message(inbox))
-                    .await
-                    .unwrap()
+                let wait = || wait_for_message(inbox, PATIENCE_ON_THE_POOL);
+                task::spawn_blocking(wait).await.unwrap()
             } else {
-                wait_for_message(inbox) // blocks the runtime's one thread
+                // Blocks the runtime's one thread.
+                wait_for_message(inbox, PATIENCE_IN_THE_TASK)
             }
         });
-        let sender = tokio::spawn(async move { outbox.send("hello") });
-        let outcome = receiver.await.unwrap();
-        let _ = sender.await.unwrap(); // the receiver may be gone: fine
-        outcome
+        let sender = tokio::spawn(async move {
+            match outbox.send("hello") {
+                Ok(()) => "sent it",
+                // The receiver is dropped when its wait ends.
+                Err(_) => "found the receiver gone",
+            }
+        });
+        (receiver.await.unwrap(), sender.await.unwrap())
     })
 }
 
 fn main() {
-    println!("blocking inside the task: {}", exchange(false));
-    println!("on the blocking pool:     {}", exchange(true));
+    let (got, sender) = exchange(false);
+    println!("blocking inside the task: {got}; the sender then {sender}");
+    let (got, sender) = exchange(true);
+    println!("on the blocking pool:     {got}; the sender {sender}");
 }
 // ANCHOR_END: blocking
 
@@ -57,11 +68,17 @@ mod tests {
 
     #[test]
     fn a_blocking_call_in_a_task_keeps_the_other_tasks_from_running() {
-        assert_eq!(exchange(false), "gave up waiting");
+        // The sender did run, but only once the wait had ended and dropped
+        // the receiver: it could not run while the wait held the thread.
+        let (got, sender) = exchange(false);
+        assert_eq!(got, "gave up waiting");
+        assert_eq!(sender, "found the receiver gone");
     }
 
     #[test]
     fn spawn_blocking_leaves_the_runtime_thread_to_the_other_tasks() {
-        assert_eq!(exchange(true), "got \"hello\"");
+        let (got, sender) = exchange(true);
+        assert_eq!(got, "got \"hello\"");
+        assert_eq!(sender, "sent it");
     }
 }

@@ -76,11 +76,33 @@ fn main() {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::sync::mpsc::{self, RecvTimeoutError};
+    use std::time::Duration;
+    use std::{panic, thread};
+
+    /// Runs `run` on a thread of its own, so that a lost wake-up fails the
+    /// test after ten seconds instead of hanging it. A panic on that thread
+    /// is passed on, as itself.
+    fn within_ten_seconds(run: fn() -> Vec<String>) -> Vec<String> {
+        let (done, finished) = mpsc::channel();
+        let runner = thread::spawn(move || {
+            let _ = done.send(run());
+        });
+        match finished.recv_timeout(Duration::from_secs(10)) {
+            Ok(log) => log,
+            Err(RecvTimeoutError::Timeout) => {
+                panic!("the tasks still run after 10 s: a lost wake-up")
+            }
+            Err(RecvTimeoutError::Disconnected) => {
+                panic::resume_unwind(runner.join().unwrap_err())
+            }
+        }
+    }
 
     #[test]
     fn both_runtimes_interleave_the_non_send_tasks_on_one_thread() {
         let expected = ["a: first", "b: first", "a: second", "b: second"];
-        assert_eq!(on_a_tokio_local_set(), expected);
-        assert_eq!(on_a_smol_local_executor(), expected);
+        assert_eq!(within_ten_seconds(on_a_tokio_local_set), expected);
+        assert_eq!(within_ten_seconds(on_a_smol_local_executor), expected);
     }
 }
