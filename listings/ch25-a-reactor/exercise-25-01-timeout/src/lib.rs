@@ -2,8 +2,7 @@
 // (the executor, the reactor and the sockets are those of Listing 25-1).
 
 use std::cell::{Cell, RefCell};
-use std::cmp::{Ordering, Reverse};
-use std::collections::{BinaryHeap, HashMap, VecDeque};
+use std::collections::{BTreeMap, HashMap, VecDeque};
 use std::ffi::{c_int, c_uint};
 use std::fs::File;
 use std::future::{Future, poll_fn};
@@ -17,7 +16,9 @@ use std::sync::{Arc, Mutex};
 use std::task::{Context, Poll, Wake, Waker};
 use std::thread::{self, ThreadId};
 use std::time::{Duration, Instant};
-/// `struct epoll_event` of <sys/epoll.h>: packed on x86_64 only.
+/// `struct epoll_event` of <sys/epoll.h>: 16 bytes on 64-bit architectures
+/// other than x86_64; 32-bit x86 already lays it out in 12 bytes, which is
+/// why x86_64 packs it to match.
 #[cfg_attr(target_arch = "x86_64", repr(C, packed))]
 #[cfg_attr(not(target_arch = "x86_64"), repr(C))]
 #[derive(Clone, Copy)]
@@ -168,13 +169,17 @@ struct Interest {
     writer: Option<Waker>,
 }
 
+/// A timer's key: its deadline first, so that the earliest comes first,
+/// and a token, so that two timers never share a key.
+type TimerKey = (Instant, u64);
+
 /// One thread's reactor: its epoll set, the waker registered for each
-/// source, and the deadlines of its timers.
+/// source, and the wakers of its timers, by deadline.
 struct Reactor {
     epoll: Epoll,
     sources: RefCell<HashMap<u64, Interest>>,
     next_token: Cell<u64>,
-    timers: RefCell<BinaryHeap<Reverse<Deadline>>>,
+    timers: RefCell<BTreeMap<TimerKey, Waker>>,
     notifier: Arc<Notifier>,
     events: RefCell<Vec<EpollEvent>>,
 }
@@ -197,7 +202,7 @@ impl Reactor {
             epoll,
             sources: RefCell::new(HashMap::new()),
             next_token: Cell::new(0),
-            timers: RefCell::new(BinaryHeap::new()),
+            timers: RefCell::new(BTreeMap::new()),
             notifier: Arc::new(notifier),
             events: RefCell::new(Vec::with_capacity(256)),
         })
@@ -205,12 +210,18 @@ impl Reactor {
     /// Watches `fd` from now until `deregister`, edge-triggered, in both
     /// directions: one `epoll_ctl` per source, not one per wait.
     fn register(&self, fd: RawFd) -> io::Result<u64> {
-        let token = self.next_token.get();
-        self.next_token.set(token + 1);
+        let token = self.new_token();
         let events = EPOLLIN | EPOLLOUT | EPOLLRDHUP | EPOLLET;
         self.epoll.add(fd, events, token)?;
         self.sources.borrow_mut().insert(token, Interest::default());
         Ok(token)
+    }
+
+    /// A number never handed out before on this thread.
+    fn new_token(&self) -> u64 {
+        let token = self.next_token.get();
+        self.next_token.set(token + 1);
+        token
     }
 
     /// The waker to call when `token`'s source is ready in `direction`.
@@ -241,8 +252,8 @@ impl Reactor {
         let timeout = if idle {
             self.timers
                 .borrow()
-                .peek()
-                .map(|Reverse(first)| first.at.duration_since(Instant::now()))
+                .first_key_value()
+                .map(|((at, _), _)| at.duration_since(Instant::now()))
         } else {
             Some(Duration::ZERO)
         };
@@ -274,16 +285,37 @@ impl Reactor {
         drop((sources, events));
         let now = Instant::now();
         let mut timers = self.timers.borrow_mut();
-        while let Some(Reverse(first)) = timers.peek()
-            && first.at <= now
+        while let Some(first) = timers.first_entry()
+            && first.key().0 <= now
         {
-            let Reverse(due) = timers.pop().unwrap();
-            wake.push(due.waker);
+            wake.push(first.remove());
         }
         drop(timers);
         for waker in wake {
             waker.wake();
         }
+    }
+
+    /// Leaves `waker` to be called at `at`. The first call makes an entry;
+    /// later calls with its key only update the waker in it.
+    fn set_timer(
+        &self,
+        key: Option<TimerKey>,
+        at: Instant,
+        waker: &Waker,
+    ) -> TimerKey {
+        let mut timers = self.timers.borrow_mut();
+        if let Some(key) = key
+            && let Some(old) = timers.get_mut(&key)
+        {
+            if !old.will_wake(waker) {
+                *old = waker.clone();
+            }
+            return key;
+        }
+        let key = (at, self.new_token());
+        timers.insert(key, waker.clone());
+        key
     }
 }
 
@@ -426,52 +458,39 @@ impl TcpStream {
 pub fn sleep(duration: Duration) -> Sleep {
     Sleep {
         deadline: Instant::now() + duration,
+        timer: None,
+        _this_thread: PhantomData,
     }
 }
 
+/// Not `Send`: its timer lives in this thread's reactor.
 pub struct Sleep {
     deadline: Instant,
+    /// Its entry in the reactor's timers, once it has been polled.
+    timer: Option<TimerKey>,
+    _this_thread: PhantomData<*const ()>,
 }
 
 impl Future for Sleep {
     type Output = ();
 
-    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
         if Instant::now() >= self.deadline {
             return Poll::Ready(());
         }
-        let deadline = Deadline {
-            at: self.deadline,
-            waker: cx.waker().clone(),
-        };
-        REACTOR.with(|r| r.timers.borrow_mut().push(Reverse(deadline)));
+        let (timer, at) = (self.timer, self.deadline);
+        let key = REACTOR.with(|r| r.set_timer(timer, at, cx.waker()));
+        self.timer = Some(key);
         Poll::Pending
     }
 }
 
-struct Deadline {
-    at: Instant,
-    waker: Waker,
-}
-
-// Deadlines are ordered by time alone.
-impl PartialEq for Deadline {
-    fn eq(&self, other: &Self) -> bool {
-        self.at == other.at
-    }
-}
-
-impl Eq for Deadline {}
-
-impl PartialOrd for Deadline {
-    fn partial_cmp(&self, other: &Self) -> Option<Ordering> {
-        Some(self.cmp(other))
-    }
-}
-
-impl Ord for Deadline {
-    fn cmp(&self, other: &Self) -> Ordering {
-        self.at.cmp(&other.at)
+impl Drop for Sleep {
+    fn drop(&mut self) {
+        // A sleep dropped before its time takes its waker away with it.
+        if let Some(key) = self.timer {
+            let _ = REACTOR.try_with(|r| r.timers.borrow_mut().remove(&key));
+        }
     }
 }
 
@@ -813,4 +832,42 @@ mod tests {
         });
     }
     // ANCHOR_END: test
+
+    /// How many timers this thread's reactor holds.
+    fn timers_held() -> usize {
+        REACTOR.with(|r| r.timers.borrow().len())
+    }
+
+    /// Ready on its second poll, having woken its task on the first: each
+    /// one makes `timeout` poll its deadline once more.
+    async fn yield_now() {
+        let mut yielded = false;
+        poll_fn(|cx| {
+            if yielded {
+                return Poll::Ready(());
+            }
+            yielded = true;
+            cx.waker().wake_by_ref();
+            Poll::Pending
+        })
+        .await
+    }
+
+    #[test]
+    fn a_timeout_holds_one_timer_and_gives_it_back_when_it_loses() {
+        within(20, || {
+            let mut executor = Executor::new();
+            executor.spawn(async {
+                let busy = async {
+                    for _ in 0..10_000 {
+                        yield_now().await;
+                        assert_eq!(timers_held(), 1);
+                    }
+                };
+                timeout(Duration::from_secs(30), busy).await.unwrap();
+                assert_eq!(timers_held(), 0, "the deadline outlived its timeout");
+            });
+            executor.run();
+        });
+    }
 }
