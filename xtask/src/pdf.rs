@@ -1,10 +1,13 @@
 //! The offline PDF. `cargo xtask pdf` prints a copy of mdBook's print page with headless
 //! Chromium; `cargo xtask test` also checks the result: outline, page numbers, fonts, diagrams,
-//! margins and links.
+//! margins, page breaks and links.
 //!
 //! mdBook's print.html calls `window.print()` on load, which stops headless Chromium from
 //! printing it. Rather than fork mdBook's theme, we write `print-pdf.html` beside it without that
 //! call, with `theme/pdf.css`, a cover and part title pages, then print that copy and remove it.
+
+mod breaks;
+mod layout;
 
 use crate::cmd::Cmd;
 use crate::summary::{self, Chapter};
@@ -221,7 +224,9 @@ fn check(root: &Path, pdf: &Path) -> Result<()> {
 
     let text = Cmd::new("pdftotext").arg(pdf).arg("-").quiet().read()?;
     let diagram_word = check_diagrams(root, &chapters, &name, &text)?;
-    check_margins(pdf, &name)?;
+    let printed = layout::read(pdf)?;
+    check_margins(&printed, &name)?;
+    check_breaks(root, &printed, &name)?;
 
     let internal = Regex::new(r"/Subtype /Link[^>]*?/Dest|/Dest \[[^\]]*\][^>]*?/Subtype /Link")
         .expect("pattern");
@@ -290,32 +295,41 @@ fn longest_word(text: &str) -> Option<String> {
 }
 
 /// No word may stand outside the page's side margins: code wraps rather than running off.
-fn check_margins(pdf: &Path, name: &str) -> Result<()> {
-    let boxes = Cmd::new("pdftotext")
-        .arg("-bbox")
-        .arg(pdf)
-        .arg("-")
-        .quiet()
-        .read()?;
-    let page = Regex::new(r#"<page width="([\d.]+)""#).expect("pattern");
-    let word = Regex::new(
-        r#"<word xMin="([\d.]+)" yMin="[\d.]+" xMax="([\d.]+)" yMax="[\d.]+">([^<]*)</word>"#,
-    )
-    .expect("pattern");
-    let mut width = 0.0;
-    for line in boxes.lines() {
-        if let Some(c) = page.captures(line) {
-            width = c[1].parse().unwrap_or(0.0);
-        } else if let Some(c) = word.captures(line) {
-            let (left, right): (f64, f64) = (c[1].parse()?, c[2].parse()?);
+fn check_margins(pages: &[layout::Page], name: &str) -> Result<()> {
+    for page in pages {
+        for word in page.lines.iter().flat_map(|l| &l.words) {
             // 17 mm margins are 48 pt; allow a little for glyph overhang.
-            if left < 40.0 || right > width - 40.0 {
+            if word.left < 40.0 || word.right > page.width - 40.0 {
                 bail!(
-                    "{name}: the word \"{}\" runs into the page margin (x from {left:.0} to {right:.0} of {width:.0} pt)",
-                    &c[3]
+                    "{name}: the word \"{}\" runs into the page margin (x from {:.0} to {:.0} of {:.0} pt)",
+                    word.text,
+                    word.left,
+                    word.right,
+                    page.width
                 );
             }
         }
+    }
+    Ok(())
+}
+
+/// No listing caption or heading is the last text of a page, with what it introduces on the
+/// next page (see `breaks`).
+fn check_breaks(root: &Path, pages: &[layout::Page], name: &str) -> Result<()> {
+    let print = root.join("book/html/print.html");
+    let html = std::fs::read_to_string(&print)
+        .with_context(|| format!("cannot read {}", relative(root, &print)))?;
+    let stranded = breaks::stranded(pages, &breaks::Marks::from_print_html(&html));
+    if !stranded.is_empty() {
+        let pages: Vec<String> = stranded
+            .iter()
+            .map(|s| format!("  page {}: \"{}\"", s.page, s.text))
+            .collect();
+        bail!(
+            "{name}: {} page(s) end with a listing caption or a heading whose text or code starts the next page (theme/pdf.css should keep them together):\n{}",
+            stranded.len(),
+            pages.join("\n")
+        );
     }
     Ok(())
 }
