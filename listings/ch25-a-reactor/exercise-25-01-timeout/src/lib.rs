@@ -865,7 +865,11 @@ mod tests {
                     }
                 };
                 timeout(Duration::from_secs(30), busy).await.unwrap();
-                assert_eq!(timers_held(), 0, "the deadline outlived its timeout");
+                assert_eq!(
+                    timers_held(),
+                    0,
+                    "the deadline outlived its timeout"
+                );
             });
             executor.run();
         });

@@ -487,6 +487,108 @@ impl TcpStream {
 }
 // ANCHOR_END: tcp
 
+// ANCHOR: connect
+unsafe extern "C" {
+    fn socket(domain: c_int, kind: c_int, protocol: c_int) -> c_int;
+    fn connect(fd: c_int, address: *const SocketAddress, length: u32) -> c_int;
+}
+
+const AF_INET: u16 = 2;
+const AF_INET6: u16 = 10;
+const SOCK_STREAM: c_int = 1;
+const SOCK_NONBLOCK: c_int = 0o4000;
+const SOCK_CLOEXEC: c_int = 0o2000000;
+const EINPROGRESS: i32 = 115;
+
+/// `struct sockaddr_in` and `struct sockaddr_in6` of <netinet/in.h>; the
+/// port and the address are in network byte order, as their bytes are.
+#[repr(C)]
+union SocketAddress {
+    v4: SockaddrIn,
+    v6: SockaddrIn6,
+}
+
+#[repr(C)]
+#[derive(Clone, Copy)]
+struct SockaddrIn {
+    family: u16,
+    port: [u8; 2],
+    address: [u8; 4],
+    zero: [u8; 8],
+}
+
+#[repr(C)]
+#[derive(Clone, Copy)]
+struct SockaddrIn6 {
+    family: u16,
+    port: [u8; 2],
+    flow_info: u32,
+    address: [u8; 16],
+    scope_id: u32,
+}
+
+impl TcpStream {
+    /// Opens a connection without blocking the thread: the kernel starts
+    /// the handshake, and the task waits until the socket is writable.
+    pub async fn connect(address: SocketAddr) -> io::Result<TcpStream> {
+        let (raw, family, length) = match address {
+            SocketAddr::V4(a) => {
+                let v4 = SockaddrIn {
+                    family: AF_INET,
+                    port: a.port().to_be_bytes(),
+                    address: a.ip().octets(),
+                    zero: [0; 8],
+                };
+                (SocketAddress { v4 }, AF_INET, size_of::<SockaddrIn>())
+            }
+            SocketAddr::V6(a) => {
+                let v6 = SockaddrIn6 {
+                    family: AF_INET6,
+                    port: a.port().to_be_bytes(),
+                    flow_info: a.flowinfo(),
+                    address: a.ip().octets(),
+                    scope_id: a.scope_id(),
+                };
+                (SocketAddress { v6 }, AF_INET6, size_of::<SockaddrIn6>())
+            }
+        };
+        let kind = SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC;
+        let fd = check(unsafe { socket(c_int::from(family), kind, 0) })?;
+        // SAFETY: `fd` is a new descriptor that nothing else owns.
+        let stream =
+            std::net::TcpStream::from(unsafe { OwnedFd::from_raw_fd(fd) });
+        // SAFETY: `raw` is a socket address of `length` bytes.
+        match check(unsafe { connect(fd, &raw, length as u32) }) {
+            Err(e) if e.raw_os_error() != Some(EINPROGRESS) => return Err(e),
+            _ => {} // connected already, or the handshake is under way
+        }
+        let stream = TcpStream::from_std(stream)?;
+        poll_fn(|cx| {
+            stream.registration.poll_io(cx, Direction::Write, || {
+                handshake_done(&stream.stream)
+            })
+        })
+        .await?;
+        Ok(stream)
+    }
+}
+
+/// `Ok` once a started connect has succeeded, its error (`SO_ERROR`, which
+/// `take_error` reads) once it has failed, and `WouldBlock` until then.
+fn handshake_done(stream: &std::net::TcpStream) -> io::Result<()> {
+    if let Some(error) = stream.take_error()? {
+        return Err(error);
+    }
+    match stream.peer_addr() {
+        Ok(_) => Ok(()),
+        Err(e) if e.kind() == io::ErrorKind::NotConnected => {
+            Err(io::ErrorKind::WouldBlock.into())
+        }
+        Err(e) => Err(e),
+    }
+}
+// ANCHOR_END: connect
+
 // ANCHOR: sleep
 /// A future that is ready once `duration` has passed since `sleep` was
 /// called. Its deadline goes to the reactor, which wakes it.
@@ -924,8 +1026,11 @@ mod tests {
                 let mut first_panic = None;
                 for _ in 0..10 {
                     let stream = client(address);
-                    let ping = || assert_eq!(round_trip(&stream, b"ping"), b"ping");
-                    if let Err(p) = panic::catch_unwind(panic::AssertUnwindSafe(ping)) {
+                    let ping =
+                        || assert_eq!(round_trip(&stream, b"ping"), b"ping");
+                    if let Err(p) =
+                        panic::catch_unwind(panic::AssertUnwindSafe(ping))
+                    {
                         first_panic.get_or_insert(p);
                     }
                 } // each connection is closed here
@@ -956,6 +1061,76 @@ mod tests {
     }
     // ANCHOR_END: test_deregister
 
+    // ANCHOR: test_connect
+    #[test]
+    fn connect_waits_for_the_handshake_and_reports_a_refusal() {
+        within(10, || {
+            let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+            let address = listener.local_addr().unwrap();
+            // A port that was just closed: nobody listens there.
+            let refusing = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+            let nobody = refusing.local_addr().unwrap();
+            drop(refusing);
+            let mut executor = Executor::new();
+            executor.spawn(async move {
+                let stream = TcpStream::connect(address).await.unwrap();
+                // The handshake is done: the kernel has queued the
+                // connection, and a blocking accept returns at once.
+                let (mut peer, _) = listener.accept().unwrap();
+                peer.write_all(b"hi").unwrap();
+                let mut buffer = [0; 2];
+                assert_eq!(stream.read(&mut buffer).await.unwrap(), 2);
+                assert_eq!(&buffer, b"hi");
+
+                let refused = TcpStream::connect(nobody).await.err();
+                let kind = refused.map(|e| e.kind());
+                assert_eq!(kind, Some(io::ErrorKind::ConnectionRefused));
+                assert_eq!(
+                    registered_sources(),
+                    1,
+                    "the refused socket stayed"
+                );
+            });
+            executor.run();
+        });
+    }
+    // ANCHOR_END: test_connect
+
+    unsafe extern "C" {
+        fn listen(fd: c_int, backlog: c_int) -> c_int;
+    }
+
+    #[test]
+    fn connect_waits_while_the_listener_drops_its_syn() {
+        within(20, || {
+            let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+            let address = listener.local_addr().unwrap();
+            // A queue of one: while a connection waits there, the kernel
+            // drops new SYNs, and a client sends its SYN again a second
+            // later.
+            check(unsafe { listen(listener.as_raw_fd(), 0) }).unwrap();
+            let _first = std::net::TcpStream::connect(address).unwrap();
+            let polls = Rc::new(Cell::new(0));
+            let polls_in_task = Rc::clone(&polls);
+            let mut executor = Executor::new();
+            executor.spawn(async move {
+                let connecting = TcpStream::connect(address);
+                let stream = counting_polls(connecting, &polls_in_task).await;
+                stream.unwrap().write_all(b"second").await.unwrap();
+            });
+            // Polled after the connect has started: makes room in the queue.
+            let listener = Rc::new(listener);
+            let acceptor = Rc::clone(&listener);
+            executor.spawn(async move { acceptor.accept().unwrap() });
+            executor.run();
+            assert!(polls.get() > 1, "the connect never had to wait");
+            let (mut second, _) = listener.accept().unwrap();
+            let mut message = [0; 6];
+            second.read_exact(&mut message).unwrap();
+            assert_eq!(&message, b"second");
+        });
+    }
+
     #[test]
     fn the_kernel_drops_a_socket_only_when_its_last_descriptor_closes() {
         let epoll = Epoll::new().unwrap();
@@ -972,7 +1147,9 @@ mod tests {
         let mut events = Vec::with_capacity(4);
         let patience = Instant::now() + Duration::from_secs(10);
         while events.is_empty() && Instant::now() < patience {
-            epoll.wait(&mut events, Some(Duration::from_secs(1))).unwrap();
+            epoll
+                .wait(&mut events, Some(Duration::from_secs(1)))
+                .unwrap();
         }
         let tokens: Vec<u64> = events.iter().map(|e| e.data).collect();
         assert_eq!(tokens, [7], "no event for the closed descriptor");

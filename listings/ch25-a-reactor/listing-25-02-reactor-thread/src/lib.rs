@@ -761,7 +761,10 @@ mod tests {
             panic::resume_unwind(server.join().unwrap_err());
         }
         talked.unwrap_or_else(|what| panic!("{what}"));
-        assert!(ended.is_ok(), "the server went on after the end of the stream");
+        assert!(
+            ended.is_ok(),
+            "the server went on after the end of the stream"
+        );
         // The race was run, every round, and did no harm.
         let second_tries = SECOND_TRIES_THAT_WORKED.load(Relaxed);
         assert!(second_tries >= 1_000, "only {second_tries} second tries");
