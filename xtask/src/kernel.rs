@@ -263,6 +263,14 @@ fn suite(root: &Path, release: bool, repeat: usize, mode: Mode) -> Result<()> {
                 finished.elapsed.as_secs_f64()
             );
         }
+        let measure_started = Instant::now();
+        let measured = boot_once("measure", &binaries.measure, &logs)?;
+        let file = session_transcript(root, "measure");
+        transcripts::check("the measuring kernel", &measured.output, &file, mode)?;
+        eprintln!(
+            "measuring kernel: ok, printed the rows of its transcript ({:.2} s)",
+            measure_started.elapsed().as_secs_f64()
+        );
         if let Some(name) = faults
             .keys()
             .find(|f| !binaries.tests.iter().any(|t| &t.0 == *f))

@@ -1,7 +1,8 @@
 //! Serial transcripts: what a kernel run must print, kept as a file that the chapters include
-//! (`kernel/tests/NAME.serial` for a test kernel, `kernel/transcripts/NAME.serial` for a session
-//! the host types into). The comparison is exact once both sides are normalised: addresses become
-//! `0x…` and measured figures (cycles, heap bytes, stack bytes used) become `…`, since those
+//! (`kernel/tests/NAME.serial` for a test kernel; `kernel/transcripts/NAME.serial` for a session
+//! the host types into, and for the measuring kernel). The comparison is exact once both sides
+//! are normalised: addresses become `0x…` and measured figures (cycles, heap bytes, stack bytes
+//! used, the figures in the cells of the measuring kernel's table) become `…`, since those
 //! change from run to run and between a debug and a release build. `cargo xtask kernel bless`
 //! rewrites the files from a run, with addresses as `0x…` and the figures of that run.
 
@@ -22,6 +23,9 @@ static ADDRESS: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"0x[0-9a-f]+").ex
 static FIGURE: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"\b[0-9]+ (Mcycles|cycles|heap bytes|bytes of it used)\b").expect("pattern")
 });
+/// A figure in a cell of the measuring kernel's Markdown table: `| 20615 bytes |`, `| 3527 |`.
+static FIGURE_CELL: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"\| [0-9]+( bytes)? ").expect("pattern"));
 
 /// The text as a transcript file keeps it: addresses written `0x…` (they change with every
 /// build, and say nothing to a reader), no spaces at the ends of lines, one newline at the end.
@@ -35,7 +39,8 @@ fn as_kept(output: &str) -> String {
 
 /// What is compared: the text as kept, with the measured figures written `…` too.
 pub fn normalize(output: &str) -> String {
-    FIGURE.replace_all(&as_kept(output), "… $1").into_owned()
+    let text = FIGURE.replace_all(&as_kept(output), "… $1").into_owned();
+    FIGURE_CELL.replace_all(&text, "| …$1 ").into_owned()
 }
 
 /// Compares what `name` printed with the transcript `file` (or, blessing, writes it there).
@@ -80,5 +85,13 @@ mod tests {
             normalize("2 scancodes dropped")
         );
         assert_ne!(normalize("test x ... ok"), normalize("test y ... ok"));
+        assert_eq!(
+            normalize("| Heap per task | 20615 bytes | 223 bytes |\n| Switch | 3527 | 2139 |"),
+            normalize("| Heap per task | 1 bytes | 2 bytes |\n| Switch | 3 | 4 |")
+        );
+        assert_ne!(
+            normalize("| Heap per task | 20615 bytes |"),
+            normalize("| Heap per thread | 20615 bytes |")
+        );
     }
 }
