@@ -50,9 +50,17 @@ pub fn serve_echo_current_thread(listener: std::net::TcpListener) {
     serve_on(Builder::new_current_thread(), listener);
 }
 
-/// Serves forever on a runtime with a worker thread per core.
+/// Serves forever on a runtime with `multi_thread_workers()` worker threads.
 pub fn serve_echo_multi_thread(listener: std::net::TcpListener) {
-    serve_on(Builder::new_multi_thread(), listener);
+    let mut runtime = Builder::new_multi_thread();
+    runtime.worker_threads(multi_thread_workers());
+    serve_on(runtime, listener);
+}
+
+/// A worker thread per core. Set here rather than left to tokio, which
+/// would also obey the environment variable `TOKIO_WORKER_THREADS`.
+pub fn multi_thread_workers() -> usize {
+    std::thread::available_parallelism().map_or(1, |cores| cores.get())
 }
 
 fn serve_on(mut runtime: Builder, listener: std::net::TcpListener) {

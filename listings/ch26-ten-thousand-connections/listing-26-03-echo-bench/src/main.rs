@@ -22,7 +22,7 @@ const _: () = assert!(
 );
 
 fn servers() -> Vec<Server> {
-    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let workers = tokio_echo::multi_thread_workers();
     vec![
         Server {
             id: "threads",
@@ -42,7 +42,7 @@ fn servers() -> Vec<Server> {
         Server {
             id: "tokio-multi-thread",
             name: format!(
-                "tokio, multi-thread, {cores} workers (Listing 26-2)"
+                "tokio, multi-thread, {workers} workers (Listing 26-2)"
             ),
             serve: tokio_echo::serve_echo_multi_thread,
         },
@@ -60,16 +60,10 @@ fn main() {
         };
         serve_in_this_process(server);
     }
-    let quick = args.iter().any(|arg| arg == "--quick");
-    let mut sizes = if quick { Sizes::quick() } else { Sizes::full() };
-    let counts: Vec<usize> = args[1..]
-        .iter()
-        .filter(|arg| *arg != "--quick")
-        .map(|arg| arg.parse().expect("usage: [--quick] [CONNECTIONS…]"))
-        .collect();
-    if !counts.is_empty() {
-        sizes.connections = counts;
-    }
+    let sizes = Sizes::from_args(&args[1..]).unwrap_or_else(|problem| {
+        eprintln!("{}: {problem} (usage: [--quick] [CONNECTIONS…])", args[0]);
+        std::process::exit(2);
+    });
     let program = std::env::current_exe().expect("no path to this program");
     let program = program.to_str().expect("the program's path is not UTF-8");
     let (rows, note) = run_all(program, &servers, &sizes);

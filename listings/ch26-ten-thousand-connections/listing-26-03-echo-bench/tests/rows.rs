@@ -54,16 +54,46 @@ fn rows(output: &Output) -> Vec<Vec<String>> {
     lines.map(cells).collect()
 }
 
+/// The servers, in the order of the table's rows.
+const SERVERS: [&str; 4] = [
+    "a thread per connection (Listing 26-1)",
+    "the book's executor and reactor (Listing 25-1)",
+    "tokio, current thread (Listing 26-2)",
+    "tokio, multi-thread, ",
+];
+
 #[test]
 fn quick_mode_measures_every_server() {
     let rows = rows(&run("exec \"$0\" \"$@\"", &["--quick"]));
-    assert!(rows.len() >= 3, "{rows:?}");
-    for row in rows {
+    assert_eq!(rows.len(), SERVERS.len(), "{rows:?}");
+    for (row, server) in rows.iter().zip(SERVERS) {
+        assert!(row[0].starts_with(server), "{row:?} is not {server:?}");
         assert_eq!(row[1], "100", "{row:?}");
-        for figure in &row[2..] {
-            let number = figure.replace(',', "");
-            assert!(number.parse::<f64>().is_ok(), "not measured: {row:?}");
+        let figures: Vec<f64> = row[2..]
+            .iter()
+            .map(|figure| figure.replace(',', "").parse::<f64>())
+            .collect::<Result<_, _>>()
+            .unwrap_or_else(|_| panic!("not measured: {row:?}"));
+        // Resident memory per connection, in KiB: a thread touches at
+        // least a page of its stack; a task holds at least its buffer,
+        // somewhere on the heap.
+        let memory = figures[0];
+        if server.starts_with("a thread") {
+            assert!(memory >= 4.0, "less than a page per thread: {row:?}");
+        } else {
+            assert!(memory > 0.0, "no memory for a task: {row:?}");
         }
+    }
+}
+
+#[test]
+fn bad_arguments_are_refused_in_one_line() {
+    for args in [&["--quick", "0"][..], &["--quik"], &["ten"]] {
+        let output = run("exec \"$0\" \"$@\"", args);
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert_eq!(output.status.code(), Some(2), "{args:?}: {stderr}");
+        assert_eq!(stderr.lines().count(), 1, "{args:?}: {stderr}");
+        assert!(output.stdout.is_empty(), "{args:?}");
     }
 }
 
@@ -82,7 +112,7 @@ fn a_row_says_so_when_the_open_files_limit_is_too_low() {
             row[2], "not run: needs 264 open files, the limit is 150",
             "{row:?}"
         );
-        assert!(row[3..].iter().all(|cell| cell == "—"), "{row:?}");
+        assert_eq!(row[3..], ["—"; 5], "{row:?}");
     }
 }
 
@@ -95,16 +125,22 @@ fn a_server_process_ends_when_its_stdin_closes() {
         .stderr(Stdio::null())
         .spawn()
         .expect("cannot start the server");
-    let mut port = String::new();
+    let id = server.id();
     let stdout = server.stdout.take().unwrap();
-    std::io::BufRead::read_line(
-        &mut std::io::BufReader::new(stdout),
-        &mut port,
-    )
-    .unwrap();
+    let (send_port, receive_port) = mpsc::channel();
+    thread::spawn(move || {
+        let mut port = String::new();
+        let mut stdout = std::io::BufReader::new(stdout);
+        let _ = std::io::BufRead::read_line(&mut stdout, &mut port);
+        let _ = send_port.send(port);
+    });
+    let port = receive_port.recv_timeout(Duration::from_secs(30));
+    let Ok(port) = port else {
+        let _ = Command::new("kill").arg(id.to_string()).status();
+        panic!("the server said nothing in 30 s: {port:?}")
+    };
     assert!(!port.is_empty(), "the server reported no port");
     drop(server.stdin.take()); // as when the load generator goes away
-    let id = server.id();
     let (send, receive) = mpsc::channel();
     thread::spawn(move || {
         let status = server.wait();
