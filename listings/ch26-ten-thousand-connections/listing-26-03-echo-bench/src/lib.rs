@@ -942,6 +942,30 @@ mod tests {
     }
 
     #[test]
+    fn every_round_trip_is_made_when_some_threads_hold_no_connection() {
+        // A plain echo server on a thread per connection, as Listing 26-1.
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        let address = listener.local_addr().unwrap();
+        thread::spawn(move || {
+            for stream in listener.incoming() {
+                let mut stream = stream.unwrap();
+                thread::spawn(move || {
+                    let mut reader = stream.try_clone().unwrap();
+                    let _ = io::copy(&mut reader, &mut stream);
+                });
+            }
+        });
+        // Two connections, both held by the first of the client threads.
+        let mut clients: Vec<Vec<TcpStream>> =
+            (0..CLIENT_THREADS).map(|_| Vec::new()).collect();
+        for _ in 0..2 {
+            clients[0].push(open(address, SOCKET_TIMEOUT).unwrap());
+        }
+        let times = time_round_trips(&mut clients, 10).unwrap();
+        assert_eq!(times.len(), 10);
+    }
+
+    #[test]
     fn a_connect_succeeds_before_the_server_accepts() {
         // Nobody ever calls `accept` on this listener.
         let listener = TcpListener::bind("127.0.0.1:0").unwrap();
