@@ -382,5 +382,67 @@ mod tests {
             assert_eq!(seen.fan_polls, fan_polls, "{script:?}");
         }
     }
+
+    /// Which leaves (sensor, heater, fan) still exist after each poll, in a
+    /// cold room whose sensor is ready at once and whose heater waits once.
+    /// Each leaf holds a clone of its counter's `Rc`: while it exists, the
+    /// count is 2.
+    fn alive_after_each_poll<F: Future<Output = Change>>(
+        make: fn(Scripted, Scripted, Scripted, i32) -> F,
+    ) -> Vec<[bool; 3]> {
+        let counters = [(); 3].map(|()| Rc::new(Cell::new(0)));
+        let [sensor, heater, fan] = &counters;
+        let mut future = pin!(make(
+            Scripted::new(0, 15, sensor),
+            Scripted::new(1, 4, heater),
+            Scripted::new(0, 3, fan),
+            20,
+        ));
+        let mut cx = Context::from_waker(Waker::noop());
+        let mut alive = Vec::new();
+        loop {
+            let poll = future.as_mut().poll(&mut cx);
+            alive.push(counters.each_ref().map(|c| Rc::strong_count(c) == 2));
+            if poll.is_ready() {
+                return alive;
+            }
+        }
+    }
+
+    /// `thermostat` with the leaf of the arm not taken dropped by hand.
+    async fn thermostat_dropping_early(
+        sensor: Scripted,
+        heater: Scripted,
+        fan: Scripted,
+        target: i32,
+    ) -> Change {
+        let start = sensor.await;
+        if start < target {
+            drop(fan);
+            let gained = heater.await;
+            let to = start + gained.min(target - start);
+            Change::Heated { from: start, to }
+        } else {
+            drop(heater);
+            let lost = fan.await;
+            let to = start - lost.min(start - target);
+            Change::Cooled { from: start, to }
+        }
+    }
+
+    #[test]
+    fn the_async_fn_drops_the_leaf_not_taken_only_at_its_end() {
+        // Stopped at `heater.await` (first poll), then returned.
+        let keeps_the_fan = [[false, true, true], [false, false, false]];
+        let drops_the_fan = [[false, true, false], [false, false, false]];
+        // An argument is dropped where the body ends, so the compiler's
+        // future still holds the fan while it waits for the heater.
+        assert_eq!(alive_after_each_poll(thermostat), keeps_the_fan);
+        // The hand-written machine drops it at the branch...
+        assert_eq!(alive_after_each_poll(thermostat_by_hand), drops_the_fan);
+        // ...and so does the `async fn` told to, with `drop(fan)`.
+        let dropping_early = alive_after_each_poll(thermostat_dropping_early);
+        assert_eq!(dropping_early, drops_the_fan);
+    }
 }
 // ANCHOR_END: tests
