@@ -19,4 +19,12 @@
             code.tabIndex = 0;
         }
     });
+    // So does a wide table (mdBook wraps each in a scrolling div): make it a named, focusable region.
+    document.querySelectorAll(".table-wrapper").forEach(function (wrapper) {
+        if (wrapper.scrollWidth > wrapper.clientWidth && wrapper.tabIndex < 0) {
+            wrapper.tabIndex = 0;
+            wrapper.setAttribute("role", "region");
+            wrapper.setAttribute("aria-label", "table (scrolls sideways)");
+        }
+    });
 })();
