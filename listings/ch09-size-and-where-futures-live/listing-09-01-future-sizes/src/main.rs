@@ -162,6 +162,24 @@ mod tests {
         }
         assert!(size_of_val(&done_with_a_before_any_await()) < 2000 + 16);
 
+        // Unless `a` has a destructor: it is dropped where its scope ends,
+        // and that drop is a use, so `a` is kept across both `.await`s.
+        struct Dropped([u8; 1000]);
+        impl Drop for Dropped {
+            fn drop(&mut self) {
+                std::hint::black_box(&self.0);
+            }
+        }
+        async fn a_with_a_destructor() -> u8 {
+            let a = Dropped([1u8; 1000]);
+            let x = a.0[999];
+            yield_once().await;
+            let b = [2u8; 2000];
+            yield_once().await;
+            x + b[1999]
+        }
+        assert!(size_of_val(&a_with_a_destructor()) >= 1000 + 2000);
+
         // Moving `a` away ends the use of its storage without a block.
         // (Passing a `Copy` array would only copy it, and change nothing.)
         struct Buffer([u8; 1000]);
@@ -176,6 +194,20 @@ mod tests {
             x + b[1999]
         }
         assert!(size_of_val(&a_moved_away()) < 2000 + 16);
+    }
+
+    /// A state is made for each `.await` the body can reach, not for each
+    /// one written: after a `return`, the buffer is never kept.
+    #[test]
+    fn an_await_the_body_cannot_reach_makes_no_state() {
+        #[allow(unreachable_code)]
+        async fn returns_before_its_await() -> u8 {
+            let a = [1u8; 1000];
+            return a[999];
+            yield_once().await;
+            a[0]
+        }
+        assert!(size_of_val(&returns_before_its_await()) < 16);
     }
 
     #[test]
