@@ -34,18 +34,26 @@ async fn fetch(name: &str, waits: u32) -> String {
 // ANCHOR: stack
 /// The futures are used up in this function: `pin!` them here, for free.
 /// `select` wants `Unpin` futures, and a `Pin<&mut F>` is one.
-fn first_of(a: u32, b: u32) -> String {
-    let slow = pin!(fetch("slow", a));
-    let fast = pin!(fetch("fast", b));
+fn first_of(slow_waits: u32, fast_waits: u32) -> String {
+    let slow = pin!(fetch("slow", slow_waits));
+    let fast = pin!(fetch("fast", fast_waits));
     match block_on(select(slow, fast)) {
         Either::Left((winner, _)) | Either::Right((winner, _)) => winner,
     }
 }
 // ANCHOR_END: stack
 
+// ANCHOR: unpolled
+/// Not polled yet, so free to move: returned as it is, no `Box`. Whoever
+/// polls it pins it.
+fn greeting_later(name: &'static str) -> impl Future<Output = String> {
+    fetch(name, 3)
+}
+// ANCHOR_END: unpolled
+
 // ANCHOR: heap
-/// The future leaves this function, and which one it is is decided at run
-/// time: `Box::pin` it, behind one type that can be returned and stored.
+/// Two different future types, and which one is decided at run time:
+/// `Box::pin` gives them one type, `dyn Future`, that can be returned.
 fn greeting(name: &'static str) -> Pin<Box<dyn Future<Output = String>>> {
     if name.is_empty() {
         Box::pin(async { String::from("nobody to greet") })
@@ -81,6 +89,12 @@ fn polls_to_finish<F: Future>(future: F) -> u32 {
 // ANCHOR: main
 fn main() {
     println!("pin!:     {}", first_of(3, 2));
+
+    // Returned, then moved into a `Vec`: fine, none of them is polled yet.
+    let waiting: Vec<_> =
+        ["ada", "bo"].into_iter().map(greeting_later).collect();
+    let outputs: Vec<String> = waiting.into_iter().map(block_on).collect();
+    println!("unpolled: {outputs:?}");
 
     let stored: Vec<_> = ["ada", ""].into_iter().map(greeting).collect();
     let outputs: Vec<String> = stored.into_iter().map(block_on).collect();
