@@ -248,7 +248,7 @@ pub struct Script {
     loss: i32,
 }
 
-/// Everything we can see from outside: the result, and how many times the
+/// What the first two tests compare: the result, and how many times the
 /// future and each of its leaves was polled.
 #[derive(Debug, PartialEq)]
 pub struct Observed {
