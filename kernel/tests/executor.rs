@@ -3,7 +3,9 @@
 #![no_std]
 #![no_main]
 
+use core::future::poll_fn;
 use core::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+use core::task::{Poll, Waker};
 use kernel::task::executor::Executor;
 use kernel::task::{sleep, yield_now};
 use kernel::timer;
@@ -14,6 +16,7 @@ kernel::test_kernel!(
         thousands_of_tasks,
         timer_wakes_sleepers_under_a_fast_timer,
         no_lost_wake_up_before_hlt,
+        ready_queue_has_room_for_finished_tasks,
     ]
 );
 
@@ -85,3 +88,43 @@ fn no_lost_wake_up_before_hlt() {
     timer::set_frequency(1000);
 }
 // ANCHOR_END: no_lost_wake_up
+
+/// A waker that outlives its task: the first task below leaves it here.
+static KEPT_WAKER: spin::Mutex<Option<Waker>> = spin::Mutex::new(None);
+
+/// The two claims of `Executor::new` and `run_ready_tasks`, with one task at a time. Task `a`
+/// keeps its waker and hands in `b`; `b` wakes that waker after `a` has finished, wakes itself
+/// in the poll that finishes it, and hands in `c`. When `c` is added, the ready queue holds
+/// `b`'s id (finished, still queued) and `c`'s. With one slot instead of two, or with a
+/// finished task's waker still able to queue its id, the push finds the queue full and the
+/// kernel panics with "the ready queue is full".
+fn ready_queue_has_room_for_finished_tasks() {
+    DONE.store(0, Ordering::Relaxed);
+    let mut executor = Executor::new(1);
+    let spawner = executor.spawner();
+    executor.spawn(async move {
+        let next = spawner.clone();
+        spawner.spawn(async move {
+            KEPT_WAKER
+                .lock()
+                .take()
+                .expect("task a kept its waker")
+                .wake();
+            next.spawn(async {
+                DONE.fetch_add(1, Ordering::Relaxed);
+            });
+            poll_fn(|cx| {
+                cx.waker().wake_by_ref();
+                Poll::Ready(())
+            })
+            .await;
+        });
+        poll_fn(|cx| {
+            *KEPT_WAKER.lock() = Some(cx.waker().clone());
+            Poll::Ready(())
+        })
+        .await;
+    });
+    executor.run_until_all_done();
+    assert_eq!(DONE.load(Ordering::Relaxed), 1, "task c ran");
+}

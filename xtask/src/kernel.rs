@@ -23,7 +23,8 @@ cargo xtask kernel <job>
                                  (Ctrl-D ends it, Ctrl-C stops QEMU)
   test [--release] [--repeat N]  every kernel test in QEMU, plus the host-side keyboard tests,
                                  comparing the serial transcripts the chapters show
-  bless                          run the tests once (debug build) and rewrite those transcripts
+  bless [--debug]                run the tests once (release build, the one the book's figures
+                                 come from) and rewrite those transcripts
   bench                          measure the kernel (release and debug), flood its serial
                                  console, and rewrite src/generated/kernel-*.md
 ";
@@ -47,7 +48,10 @@ pub fn main(root: &Path, args: &[String]) -> Result<()> {
             };
             suite(root, release, repeat, Mode::Compare)
         }
-        "bless" => suite(root, release, 1, Mode::Bless),
+        "bless" => {
+            let debug = options.iter().any(|o| o == "--debug");
+            suite(root, !debug, 1, Mode::Bless)
+        }
         "bench" => bench(root),
         "help" | "--help" | "-h" => {
             print!("{USAGE}");
@@ -265,10 +269,13 @@ fn suite(root: &Path, release: bool, repeat: usize, mode: Mode) -> Result<()> {
         }
         let measure_started = Instant::now();
         let measured = boot_once("measure", &binaries.measure, &logs)?;
-        let file = session_transcript(root, "measure");
-        transcripts::check("the measuring kernel", &measured.output, &file, mode)?;
+        // Its table is the book's, which `bench` writes from a release build: bless leaves it.
+        if mode == Mode::Compare {
+            let shown = root.join("src/generated").join(GENERATED[0]);
+            transcripts::check_table(&measured.output, &shown)?;
+        }
         eprintln!(
-            "measuring kernel: ok, printed the rows of its transcript ({:.2} s)",
+            "measuring kernel: ok, printed the rows of the book's table ({:.2} s)",
             measure_started.elapsed().as_secs_f64()
         );
         if let Some(name) = faults

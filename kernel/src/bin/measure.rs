@@ -1,6 +1,7 @@
 //! Prints the kernel's measurements of threads against tasks as a Markdown table, then exits.
 //! `cargo xtask kernel bench` runs it (a release build) and writes the table into the book;
-//! `cargo xtask kernel test` runs it too and compares its rows with `transcripts/measure.serial`.
+//! `cargo xtask kernel test` runs it too and compares its rows with that table's, setting aside
+//! only the figures that vary (cycles, and the stack a thread touched).
 #![no_std]
 #![no_main]
 
