@@ -15,6 +15,7 @@ use std::cmp::{Ordering, Reverse};
 use std::collections::{BinaryHeap, HashMap, VecDeque};
 use std::future::Future;
 use std::hint::black_box;
+use std::panic::{self, AssertUnwindSafe};
 use std::pin::Pin;
 use std::rc::Rc;
 use std::sync::atomic::{AtomicUsize, Ordering::Relaxed};
@@ -356,21 +357,27 @@ pub fn short_behind_long_on_threads(long: u64, short: u64) -> Finished {
 
 // ANCHOR: spawn_blocking
 /// Runs a blocking `job` on one of `pool`'s threads, so that it blocks that
-/// thread and not the executor's. The receiver is a future that resolves
-/// to the job's result (or to `Canceled` if the job panicked): a task
-/// awaits it like any other future.
-pub fn spawn_blocking<T, F>(pool: &ThreadPool, job: F) -> oneshot::Receiver<T>
+/// thread and not the executor's. Returns a future that a task awaits like
+/// any other: it resolves to the job's result, or to the job's panic as an
+/// `Err` (as Tokio's `spawn_blocking` gives a `JoinError`).
+pub fn spawn_blocking<T, F>(
+    pool: &ThreadPool,
+    job: F,
+) -> impl Future<Output = thread::Result<T>>
 where
     F: FnOnce() -> T + Send + 'static,
     T: Send + 'static,
 {
     let (sender, receiver) = oneshot::channel();
     // A task with no `.await` in it: the pool's thread just runs `job`.
+    // The pool does not catch a panic: the thread would end, and the pool
+    // would not replace it. So the panic is caught here and sent as a value.
     pool.spawn_ok(async move {
+        let result = panic::catch_unwind(AssertUnwindSafe(job));
         // An error means the receiver is gone: nobody wants the result.
-        let _ = sender.send(job());
+        let _ = sender.send(result);
     });
-    receiver
+    async move { receiver.await.expect("the pool dropped the job") }
 }
 // ANCHOR_END: spawn_blocking
 
@@ -380,7 +387,6 @@ mod tests {
     use std::cell::RefCell;
     use std::io::{Read, Write};
     use std::os::unix::net::UnixStream;
-    use std::panic;
     use std::sync::mpsc::{self, Receiver, RecvTimeoutError};
     use std::thread::JoinHandle;
 
@@ -398,7 +404,7 @@ mod tests {
                 panic::resume_unwind(thread.join().unwrap_err())
             }
             Err(RecvTimeoutError::Timeout) => {
-                panic!("the executor did not finish within five seconds")
+                panic!("the test did not finish within five seconds")
             }
         }
     }
@@ -444,14 +450,17 @@ mod tests {
     }
 
     /// Starts an executor on a thread of its own with two tasks: one waits
-    /// 10 ms on a timer, the other reads a message from a socket, either
-    /// with a blocking read in the task itself or through `spawn_blocking`.
-    /// Each task reports to `events` when it is done. Returns the other end
-    /// of the socket, for the test to write the message into.
+    /// 10 ms on a timer (then writes the message too, if `timer_writes`),
+    /// the other reads a message from a socket, either with a blocking read
+    /// in the task itself or through `spawn_blocking`. Each task reports
+    /// when it is done. Returns the other end of the socket, for the test
+    /// to write the message into, and the receiver of the reports.
     fn two_tasks(
         read_on_a_pool: bool,
+        timer_writes: bool,
     ) -> (UnixStream, Receiver<String>, JoinHandle<()>) {
         let (writer, reader) = UnixStream::pair().expect("no socket pair");
+        let mut timer_writer = writer.try_clone().expect("cannot clone");
         let (events, reports) = mpsc::channel();
         let executor_thread = thread::spawn(move || {
             let pool = ThreadPool::builder().pool_size(1).create().unwrap();
@@ -459,6 +468,10 @@ mod tests {
             let timer_events = events.clone();
             executor.spawn(async move {
                 sleep(Duration::from_millis(10)).await;
+                if timer_writes {
+                    // Fails if the reader is gone: the test wrote first.
+                    let _ = timer_writer.write_all(b"hello");
+                }
                 timer_events.send("10 ms timer done".to_string()).unwrap();
             });
             executor.spawn(async move {
@@ -500,7 +513,7 @@ mod tests {
     // ANCHOR: read_tests
     #[test]
     fn a_blocking_read_in_a_task_holds_up_the_timer_task() {
-        let (mut writer, reports, thread) = two_tasks(false);
+        let (mut writer, reports, thread) = two_tasks(false, false);
         let mut thread = Some(thread);
         // The timer is due after 10 ms; half a second later, its task has
         // still not run: the executor's thread is stuck in the read.
@@ -518,19 +531,51 @@ mod tests {
 
     #[test]
     fn a_blocking_read_moved_to_a_pool_lets_the_timer_task_run() {
-        let (mut writer, reports, thread) = two_tasks(true);
+        let (mut writer, reports, thread) = two_tasks(true, false);
         let mut thread = Some(thread);
         // Nothing has been written yet, so the read still blocks, on the
         // pool's thread; the executor's thread runs the timer's task.
         let patience = Duration::from_secs(5);
         let timer = next_event(&reports, patience, &mut thread);
-        let stuck = "the timer's task did not run while the read blocked";
+        let stuck = "no timer report within 5 s while the read was on the pool";
         assert_eq!(timer.as_deref(), Some("10 ms timer done"), "{stuck}");
         writer.write_all(b"hello").unwrap();
         let read = next_event(&reports, patience, &mut thread);
         assert_eq!(read.as_deref(), Some(r#"read "hello""#));
     }
+
+    #[test]
+    fn a_blocking_read_waiting_for_another_task_is_a_deadlock() {
+        let (mut writer, reports, thread) = two_tasks(false, true);
+        let mut thread = Some(thread);
+        // The timer's task would write the message after 10 ms, but it
+        // cannot run: the executor's thread is in the read, which waits for
+        // that very message. Half a second later, neither has reported.
+        let patience = Duration::from_millis(500);
+        assert_eq!(next_event(&reports, patience, &mut thread), None);
+        // Only a message from outside the executor breaks the cycle.
+        writer.write_all(b"hello").unwrap();
+        let patience = Duration::from_secs(5);
+        let read = next_event(&reports, patience, &mut thread);
+        assert_eq!(read.as_deref(), Some(r#"read "hello""#));
+        let timer = next_event(&reports, patience, &mut thread);
+        assert_eq!(timer.as_deref(), Some("10 ms timer done"));
+    }
     // ANCHOR_END: read_tests
+
+    #[test]
+    fn a_panicking_job_leaves_the_pool_usable() {
+        within_five_seconds(|| {
+            let pool = ThreadPool::builder().pool_size(1).create().unwrap();
+            let job = || panic!("the job failed");
+            let failed = block_on(spawn_blocking(&pool, job));
+            let panic = failed.expect_err("the job's panic was lost");
+            assert_eq!(panic.downcast_ref(), Some(&"the job failed"));
+            // The pool's only thread survived the panic: it runs the next job.
+            let next = block_on(spawn_blocking(&pool, || 42));
+            assert_eq!(next.expect("the second job panicked"), 42);
+        });
+    }
 
     #[test]
     fn every_workload_runs() {
