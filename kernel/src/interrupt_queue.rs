@@ -3,11 +3,12 @@
 //! When the queue is full the handler drops the item and counts it; the task reports the count
 //! once it has caught up.
 //!
-//! Credit: an `ArrayQueue` in a `OnceCell`, an `AtomicWaker`, and `poll_pop`'s order (pop,
-//! register the waker, pop again) follow the scancode stream of Philipp Oppermann's "Writing an
-//! OS in Rust" post "Async/Await" (code MIT/Apache-2.0). Ours: one queue type for any handler,
-//! pops with interrupts off (a push into a full `ArrayQueue` waits for a half-done pop), and
-//! dropped items counted by the handler and reported once per overflow by the task.
+//! Credit: an `ArrayQueue` in a `OnceCell` and an `AtomicWaker` follow the scancode stream of
+//! Philipp Oppermann's "Writing an OS in Rust" post "Async/Await" (code MIT/Apache-2.0).
+//! `poll_pop` registers before it looks, once, as the `AtomicWaker` documentation does (the post
+//! looks, registers and looks again). Ours: one queue type for any handler, pops with interrupts
+//! off (a push into a full `ArrayQueue` waits for a half-done pop), and dropped items counted by
+//! the handler and reported once per overflow by the task.
 
 use conquer_once::spin::OnceCell;
 use core::sync::atomic::{AtomicUsize, Ordering};
@@ -80,16 +81,11 @@ impl<T> InterruptQueue<T> {
     // ANCHOR: poll_pop
     /// The next item, or `Pending` after arranging for the next `push` to wake this task.
     pub fn poll_pop(&self, cx: &mut Context) -> Poll<T> {
-        if let Some(item) = self.pop() {
-            return Poll::Ready(item);
-        }
+        // Register first: a push from here on wakes this task, so an empty queue below can't
+        // hide an item pushed just after the look.
         self.waker.register(cx.waker());
-        // A push between the `pop` above and `register` woke the old waker (or none): look again.
         match self.pop() {
-            Some(item) => {
-                self.waker.take();
-                Poll::Ready(item)
-            }
+            Some(item) => Poll::Ready(item),
             None => {
                 self.report_drops(); // caught up
                 Poll::Pending
@@ -125,9 +121,6 @@ impl<T> InterruptQueue<T> {
 
     /// Ready once at least one item has been dropped (tests use it to stop draining until then).
     pub fn poll_overflowed(&self, cx: &mut Context) -> Poll<()> {
-        if self.dropped() > 0 {
-            return Poll::Ready(());
-        }
         self.waker.register(cx.waker());
         if self.dropped() > 0 {
             Poll::Ready(())

@@ -12,6 +12,10 @@ use x86_64::VirtAddr;
 use x86_64::registers::control::Cr2;
 use x86_64::structures::idt::InterruptDescriptorTable;
 
+// Credit: the vectors 32 and 40 for the two PICs and an enum of the lines are the layout of the
+// "Hardware Interrupts" post of Philipp Oppermann's "Writing an OS in Rust" (code
+// MIT/Apache-2.0), and the usual one for two chained 8259s.
+
 /// The PICs' interrupts start at vector 32, after the CPU's exceptions.
 pub const PIC_1_OFFSET: u8 = 32;
 const PIC_2_OFFSET: u8 = PIC_1_OFFSET + 8;

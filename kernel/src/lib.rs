@@ -6,25 +6,30 @@
 //!
 //! Much of its shape follows Philipp Oppermann's "Writing an OS in Rust"
 //! (<https://os.phil-opp.com>), whose code is dual-licensed MIT/Apache-2.0. From its post
-//! "Async/Await": a task as a pinned, boxed future with an id from a counter, a waker that holds
+//! "Async/Await": a task as a pinned, boxed future kept in a map by id, and a waker that holds
 //! the id and pushes it into an `ArrayQueue` of ready ids (`task`, `task::executor`); the
-//! keyboard interrupt pushing scancodes into an `ArrayQueue` that a `Stream` pops, with the
-//! pop, register the waker, pop again order of `poll_next` (`interrupt_queue`, `keyboard`); and
-//! `sleep_if_idle`, which checks with interrupts off and halts with `sti; hlt` to close the race
-//! between the check and the halt (`task::executor`). From its earlier posts: a double-fault
-//! stack in the task-state segment's interrupt stack table (`gdt`), and test kernels that
-//! report over serial and end QEMU through `isa-debug-exit` with 0x10 and 0x11 (`qemu`,
-//! `testing`). The chapters say so where they show that code.
+//! keyboard interrupt pushing scancodes into an `ArrayQueue` that a `Stream` pops, woken
+//! through an `AtomicWaker` (`interrupt_queue`, `keyboard`); `sleep_if_idle`, which checks with
+//! interrupts off and halts with `sti; hlt` to close the race between the check and the halt
+//! (`task::executor`); and a `Spawner`, which the post suggests as an extension. From its
+//! earlier posts: a double-fault stack in the task-state segment's interrupt stack table
+//! (`gdt`); the PICs' vectors from 32 and 40 with an enum of the lines ("Hardware Interrupts",
+//! `interrupts`, the usual layout of two chained 8259s); and test kernels that report over
+//! serial and end QEMU through `isa-debug-exit` with 0x10 and 0x11 (`qemu`, `testing`). The
+//! chapters say so where they show that code.
 //!
-//! Ours: booting through QEMU's PVH entry with our own page tables and guard pages (`boot`,
-//! `memory`); interrupt entry stubs as naked functions on stable Rust (`interrupts`); the
-//! lock-free report of a stack overflow, even from inside a print (`serial`); one
-//! `InterruptQueue` for every handler, which pops with interrupts off and drops, counts and
-//! reports what does not fit; the serial console's road; the `queued` flag that keeps each task
-//! in the ready queue at most once, so that no push finds the queue full; polling in rounds;
-//! each task's waker kept with the task in one map (the post keeps a separate waker cache);
-//! timers and sleepers (`timer`, `task::sleep`); preemptive threads beside the executor
-//! (`threads`); the measurements (`measure`); and the host-side tests and transcripts.
+//! `poll_pop` registers the waker before its one look at the queue, as the `AtomicWaker`
+//! documentation does (the post looks, registers and looks again).
+//!
+//! Ours: task ids handed out by each executor, with no global counter; booting through QEMU's PVH
+//! entry with our own page tables and guard pages (`boot`, `memory`); interrupt entry stubs as
+//! naked functions on stable Rust (`interrupts`); the lock-free report of a stack overflow, even
+//! from inside a print (`serial`); one `InterruptQueue` for every handler, which pops with
+//! interrupts off and drops, counts and reports what does not fit; the serial console's road; the
+//! `queued` flag that keeps each task in the ready queue at most once, so that no push finds the
+//! queue full; polling in rounds; each task's waker kept with the task in one map (the post keeps a
+//! separate waker cache); timers and sleepers (`timer`, `task::sleep`); preemptive threads beside
+//! the executor (`threads`); the measurements (`measure`); and the host-side tests and transcripts.
 #![no_std]
 
 extern crate alloc;

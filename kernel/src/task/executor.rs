@@ -1,21 +1,23 @@
 //! The kernel's executor: it polls a task only when its waker says so (from a task, a thread or
-//! an interrupt handler), caches one waker per task, and halts the CPU when nothing is ready,
-//! without ever sleeping through a wake-up.
+//! an interrupt handler), builds each task's waker once and keeps it with the task, and halts
+//! the CPU when nothing is ready, without ever sleeping through a wake-up.
 //!
-//! Credit: a waker that pushes its task's id into an `ArrayQueue`, and `sleep_if_idle` with its
-//! interrupts-off check before `sti; hlt`, follow Philipp Oppermann's "Writing an OS in Rust"
-//! post "Async/Await" (code MIT/Apache-2.0). Ours: the `queued` flag (each task queued at most
-//! once, so no push finds the queue full), rounds of polls, finished tasks whose wakers live on,
-//! each task's waker kept in its `Entry` rather than a separate cache, the `Spawner`, and
-//! yielding to threads instead of halting when they can run.
+//! Credit: a waker that pushes its task's id into an `ArrayQueue`, `sleep_if_idle` with its
+//! interrupts-off check before `sti; hlt`, and a `Spawner` (suggested there as an extension)
+//! follow Philipp Oppermann's "Writing an OS in Rust" post "Async/Await" (code
+//! MIT/Apache-2.0). Ours: ids handed out by the executor as it adds tasks, the `queued` flag
+//! (each task queued at most once, so no push finds the queue full), rounds of polls, finished
+//! tasks whose wakers live on, each task's waker kept in its `Entry` rather than a separate
+//! cache, and yielding to threads instead of halting when they can run.
 
 use super::{Task, TaskId};
 use crate::threads;
-use alloc::collections::BTreeMap;
+use alloc::collections::{BTreeMap, btree_map};
 use alloc::sync::Arc;
 use alloc::task::Wake;
 use alloc::vec::Vec;
 use core::future::Future;
+use core::iter;
 use core::sync::atomic::{AtomicBool, Ordering};
 use core::task::{Context, Waker};
 use crossbeam_queue::ArrayQueue;
@@ -75,6 +77,8 @@ pub struct Executor {
     /// Tasks spawned through a `Spawner`, not yet moved into `tasks` (locked with interrupts off).
     spawned: Arc<Mutex<Vec<Task>>>,
     max_tasks: usize,
+    /// The id the next task added gets.
+    next_id: TaskId,
 }
 // ANCHOR_END: executor
 
@@ -100,6 +104,7 @@ impl Executor {
             ready: Arc::new(ArrayQueue::new(2 * max_tasks)),
             spawned: Arc::new(Mutex::new(Vec::new())),
             max_tasks,
+            next_id: TaskId(0),
         }
     }
 
@@ -117,7 +122,8 @@ impl Executor {
             "more than {} tasks at once",
             self.max_tasks
         );
-        let id = task.id;
+        let id = self.next_id;
+        self.next_id = TaskId(id.0 + 1);
         let scheduler = Arc::new(TaskWaker {
             id,
             queued: AtomicBool::new(false),
@@ -143,19 +149,24 @@ impl Executor {
     /// Polls the tasks that are ready now, once each. A task that wakes itself while it is
     /// polled (as `yield_now` does) is polled again in the next round, not in this one.
     fn run_ready_tasks(&mut self) {
-        for _ in 0..self.ready.len() {
-            let Some(id) = self.ready.pop() else { break };
-            let Some(entry) = self.tasks.get_mut(&id) else {
-                continue; // finished already
-            };
-            // From here on, a wake-up queues the task again, even one during this poll.
-            entry.scheduler.queued.store(false, Ordering::Release);
-            let mut cx = Context::from_waker(&entry.waker);
-            if entry.task.poll(&mut cx).is_ready() {
-                // Wakers of a finished task may live on (in an `AtomicWaker`, say): marked
-                // as queued for good, they never queue its id again.
-                entry.scheduler.queued.store(true, Ordering::Release);
-                self.tasks.remove(&id);
+        let ready = &self.ready;
+        // The ids queued when the round begins; `take` counts them before the first pop.
+        for id in iter::from_fn(|| ready.pop()).take(ready.len()) {
+            // An id whose task has finished is left out.
+            if let btree_map::Entry::Occupied(mut live) = self.tasks.entry(id) {
+                let entry = live.get_mut();
+                // From here on, a wake-up queues the task again, even one during this poll.
+                entry.scheduler.queued.store(false, Ordering::Release);
+                if entry
+                    .task
+                    .poll(&mut Context::from_waker(&entry.waker))
+                    .is_ready()
+                {
+                    // Wakers of a finished task may live on (in an `AtomicWaker`, say): marked
+                    // as queued for good, they never queue its id again.
+                    entry.scheduler.queued.store(true, Ordering::Release);
+                    live.remove();
+                }
             }
         }
     }
