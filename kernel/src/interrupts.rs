@@ -1,49 +1,18 @@
 //! Interrupts: the descriptor table, the entry stubs (naked functions, so this builds on stable
-//! Rust), the CPU exceptions the kernel reports, and the two 8259 PICs that deliver the timer,
-//! keyboard and serial interrupts. No handler takes a lock or prints: handlers count and wake,
-//! and fatal ones report through the serial port's lock-free path.
+//! Rust), the CPU exceptions the kernel reports, and the handlers of the keyboard and serial
+//! lines. No handler takes a lock or prints: handlers count and wake, and fatal ones report
+//! through the serial port's lock-free path. The table is the top of the kernel's imports: it
+//! routes vectors to the modules that own them (`pic` for the lines, `threads` for the timer and
+//! yield stubs), and none of those calls back into this module.
 
-use crate::{gdt, keyboard, qemu, serial, threads, timer};
+use crate::pic::{self, Irq};
+use crate::{gdt, keyboard, qemu, serial, threads};
 use core::arch::naked_asm;
 use core::sync::atomic::{AtomicU64, Ordering};
-use pic8259::ChainedPics;
 use spin::LazyLock;
 use x86_64::VirtAddr;
 use x86_64::registers::control::Cr2;
 use x86_64::structures::idt::InterruptDescriptorTable;
-
-// Credit: the vectors 32 and 40 for the two PICs and an enum of the lines are the layout of the
-// "Hardware Interrupts" post of Philipp Oppermann's "Writing an OS in Rust" (code
-// MIT/Apache-2.0), and the usual one for two chained 8259s.
-
-/// The PICs' interrupts start at vector 32, after the CPU's exceptions.
-pub const PIC_1_OFFSET: u8 = 32;
-const PIC_2_OFFSET: u8 = PIC_1_OFFSET + 8;
-
-/// The hardware interrupt lines the kernel uses.
-#[derive(Clone, Copy, Debug)]
-#[repr(u8)]
-pub enum Irq {
-    Timer = 0,
-    Keyboard = 1,
-    Serial = 4,
-}
-
-impl Irq {
-    fn vector(self) -> u8 {
-        PIC_1_OFFSET + self as u8
-    }
-}
-
-/// The software interrupt a thread raises to give up the CPU (`threads::yield_now`).
-pub const YIELD_VECTOR: u8 = 0x81;
-
-/// The two PICs. A `ChainedPics` holds only their port numbers and vector offsets, so each user
-/// makes its own rather than sharing one behind a lock that handlers would have to take.
-fn pics() -> ChainedPics {
-    // SAFETY: the offsets do not overlap the CPU exceptions (0..32).
-    unsafe { ChainedPics::new(PIC_1_OFFSET, PIC_2_OFFSET) }
-}
 
 /// What the CPU pushed on the stack before it entered a handler.
 #[derive(Debug)]
@@ -130,8 +99,8 @@ static IDT: LazyLock<InterruptDescriptorTable> = LazyLock::new(|| {
         idt[Irq::Timer.vector()].set_handler_addr(address(threads::timer_entry));
         idt[Irq::Keyboard.vector()].set_handler_addr(address(keyboard_entry));
         idt[Irq::Serial.vector()].set_handler_addr(address(serial_entry));
-        idt[PIC_1_OFFSET + 7].set_handler_addr(address(spurious_entry));
-        idt[YIELD_VECTOR].set_handler_addr(address(threads::yield_entry));
+        idt[pic::SPURIOUS_VECTOR].set_handler_addr(address(spurious_entry));
+        idt[threads::YIELD_VECTOR].set_handler_addr(address(threads::yield_entry));
     }
     idt
 });
@@ -140,43 +109,22 @@ static IDT: LazyLock<InterruptDescriptorTable> = LazyLock::new(|| {
 /// Interrupts stay disabled; `crate::init` enables them last.
 pub fn init() {
     IDT.load();
-    let mut pics = pics();
-    // SAFETY: the PICs are remapped to vectors the IDT handles; no one else programs them.
-    unsafe {
-        pics.initialize();
-        let enabled = [Irq::Timer, Irq::Keyboard, Irq::Serial]
-            .iter()
-            .fold(0u8, |mask, &irq| mask | 1 << irq as u8);
-        // Line 2 is where the second PIC cascades into the first; its own lines stay masked.
-        pics.write_masks(!(enabled | 1 << 2), 0xff);
-    }
-}
-
-/// Tells the PIC the handler of `irq` is done, so it may deliver the next one.
-pub fn end_of_interrupt(irq: Irq) {
-    // SAFETY: called once at the end of the handler of this very interrupt.
-    unsafe { pics().notify_end_of_interrupt(irq.vector()) };
+    pic::init();
 }
 
 extern "C" fn keyboard_interrupt(_frame: &InterruptFrame) {
     keyboard::on_interrupt();
-    end_of_interrupt(Irq::Keyboard);
+    pic::end_of_interrupt(Irq::Keyboard);
 }
 
 extern "C" fn serial_interrupt(_frame: &InterruptFrame) {
     serial::receive_bytes(keyboard::push_serial_byte);
-    end_of_interrupt(Irq::Serial);
+    pic::end_of_interrupt(Irq::Serial);
 }
 
 /// The first PIC raises line 7 when a request vanished before it was acknowledged; there is
 /// nothing to do, not even an end-of-interrupt.
 extern "C" fn spurious_interrupt(_frame: &InterruptFrame) {}
-
-/// Called by the timer's entry stub in `threads` before it picks the next thread.
-pub fn timer_interrupt() {
-    timer::tick();
-    end_of_interrupt(Irq::Timer);
-}
 
 static BREAKPOINTS: AtomicU64 = AtomicU64::new(0);
 

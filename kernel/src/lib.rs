@@ -14,7 +14,7 @@
 //! (`task::executor`); and a `Spawner`, which the post suggests as an extension. From its
 //! earlier posts: a double-fault stack in the task-state segment's interrupt stack table
 //! (`gdt`); the PICs' vectors from 32 and 40 with an enum of the lines ("Hardware Interrupts",
-//! `interrupts`, the usual layout of two chained 8259s); and test kernels that report over
+//! `pic`, the usual layout of two chained 8259s); and test kernels that report over
 //! serial and end QEMU through `isa-debug-exit` with 0x10 and 0x11 (`qemu`, `testing`). The
 //! chapters say so where they show that code.
 //!
@@ -42,6 +42,7 @@ pub mod interrupts;
 pub mod keyboard;
 pub mod measure;
 pub mod memory;
+pub mod pic;
 pub mod qemu;
 pub mod serial;
 pub mod task;

@@ -8,7 +8,6 @@ mod switch;
 
 pub use switch::{SavedRegisters, timer_entry, yield_entry};
 
-use crate::interrupts::YIELD_VECTOR;
 use alloc::boxed::Box;
 use alloc::vec::Vec;
 use core::fmt;
@@ -19,6 +18,10 @@ use spin::Mutex;
 use stack::Stack;
 use x86_64::instructions::interrupts;
 use x86_64::instructions::segmentation::{CS, SS, Segment};
+
+/// The software interrupt `yield_now` raises to give up the CPU; `interrupts` routes it to
+/// `yield_entry`.
+pub const YIELD_VECTOR: u8 = 0x81;
 
 /// The stack size of a thread unless `spawn_with_stack` says otherwise.
 pub const DEFAULT_STACK_SIZE: usize = 16 * 1024;

@@ -2,7 +2,8 @@
 //! stub that pushes every general-purpose register on the running thread's stack, asks the
 //! scheduler which stack to continue on, and pops that thread's registers from it.
 
-use crate::interrupts;
+use crate::pic::{self, Irq};
+use crate::timer;
 use core::arch::naked_asm;
 
 // ANCHOR: saved_registers
@@ -89,9 +90,11 @@ switching_entry!(timer_entry => on_timer);
 switching_entry!(yield_entry => on_yield);
 
 // ANCHOR: on_timer
-/// Preemption: the timer interrupt counts the tick, then the running thread's time is up.
+/// Preemption: the timer interrupt counts the tick and tells the PIC it may send the next one;
+/// then the running thread's time is up.
 extern "C" fn on_timer(saved: usize) -> usize {
-    interrupts::timer_interrupt();
+    timer::tick();
+    pic::end_of_interrupt(Irq::Timer);
     super::switch_from(saved)
 }
 // ANCHOR_END: on_timer
