@@ -14,17 +14,27 @@
         });
     }
     // A code block wider than the page scrolls sideways: let Tab reach it, so arrows can scroll.
-    document.querySelectorAll("pre > code").forEach(function (code) {
-        if (code.scrollWidth > code.clientWidth && code.tabIndex < 0) {
-            code.tabIndex = 0;
-        }
+    // So does a wide table (mdBook wraps each in a scrolling div): a named, focusable region.
+    // (Editable blocks are Tab stops already, theme/code-editor.js; their caret scrolls them.)
+    // Every width is read before anything is written, so the page is laid out once for all of
+    // them, not once per block: print.html has hundreds.
+    const wide = function (element) {
+        return element.scrollWidth > element.clientWidth && element.tabIndex < 0;
+    };
+    const codes = Array.from(document.querySelectorAll("pre > code:not(.book-editable):not(.result)")).filter(wide);
+    const tables = Array.from(document.querySelectorAll(".table-wrapper")).filter(wide);
+    codes.concat(tables).forEach(function (scroller) {
+        scroller.tabIndex = 0;
+        // mdBook's book.js takes ArrowLeft and ArrowRight on the document to change chapter;
+        // on a focused scroller they are the browser's, to scroll it.
+        scroller.addEventListener("keydown", function (event) {
+            if (event.target === scroller && (event.key === "ArrowLeft" || event.key === "ArrowRight")) {
+                event.stopPropagation();
+            }
+        });
     });
-    // So does a wide table (mdBook wraps each in a scrolling div): make it a named, focusable region.
-    document.querySelectorAll(".table-wrapper").forEach(function (wrapper) {
-        if (wrapper.scrollWidth > wrapper.clientWidth && wrapper.tabIndex < 0) {
-            wrapper.tabIndex = 0;
-            wrapper.setAttribute("role", "region");
-            wrapper.setAttribute("aria-label", "table (scrolls sideways)");
-        }
+    tables.forEach(function (wrapper) {
+        wrapper.setAttribute("role", "region");
+        wrapper.setAttribute("aria-label", "table (scrolls sideways)");
     });
 })();

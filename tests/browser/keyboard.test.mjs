@@ -1,0 +1,289 @@
+// The book by keyboard alone (theme/code-editor.js, theme/keyboard-access.js): a reader Tabs to a
+// runnable block, edits it with keys that are also the book's shortcuts (none of them fires),
+// runs it with Ctrl-Enter, reads the output from the block's live region, leaves with Escape and
+// Tab, and reaches every button of the block, each visible while it has focus. No mouse: only
+// `page.keyboard`, never a click or a hover.
+import assert from "node:assert/strict";
+import { after, before, test } from "node:test";
+import { chapter, launch, normalize, openPage, screenshot, url } from "./support.mjs";
+
+let browser;
+before(async () => {
+    browser = await launch();
+});
+after(async () => {
+    await browser?.close();
+});
+
+/** Enough Tab presses to reach any block of a chapter from the top of the page. */
+const MAX_TABS = 400;
+
+/** Where the focus is, seen from `block` (the <pre> of a code block) or from any block. */
+function whereIsFocus(page, block = null) {
+    return page.evaluate((mine) => {
+        const active = document.activeElement;
+        const pre = active && active.closest("pre");
+        const inBlock = mine ? pre === mine : pre !== null && pre.classList.contains("playground");
+        if (!active || active === document.body) {
+            return { where: "nowhere" };
+        }
+        if (!inBlock) {
+            return { where: "outside", tag: active.tagName, text: (active.textContent || "").trim().slice(0, 60) };
+        }
+        if (active === pre) {
+            return { where: "block" };
+        }
+        if (active.isContentEditable) {
+            return { where: "code" };
+        }
+        return { where: "inside", tag: active.tagName, label: active.getAttribute("aria-label") };
+    }, block);
+}
+
+/** The focused element's computed accessibility node: role, name, description, live. */
+async function focusedAxNode(page) {
+    const cdp = await page.context().newCDPSession(page);
+    const { result } = await cdp.send("Runtime.evaluate", { expression: "document.activeElement" });
+    const { nodes } = await cdp.send("Accessibility.getPartialAXTree", {
+        objectId: result.objectId,
+        fetchRelatives: false,
+    });
+    await cdp.detach();
+    return axSummary(nodes[0]);
+}
+
+/** The accessibility node of the element `handle`. */
+async function axNodeOf(page, handle) {
+    const cdp = await page.context().newCDPSession(page);
+    await page.evaluate((element) => {
+        window.__axTarget = element;
+    }, handle);
+    const { result } = await cdp.send("Runtime.evaluate", { expression: "window.__axTarget" });
+    const { nodes } = await cdp.send("Accessibility.getPartialAXTree", {
+        objectId: result.objectId,
+        fetchRelatives: false,
+    });
+    await cdp.detach();
+    return axSummary(nodes[0]);
+}
+
+function axSummary(node) {
+    const property = (name) => node.properties?.find((p) => p.name === name)?.value?.value;
+    return {
+        role: node.role?.value,
+        name: node.name?.value || "",
+        description: node.description?.value || "",
+        live: property("live"),
+    };
+}
+
+/** What a reader sees of the focused element: its focus ring, and whether it is visible at all. */
+function focusedLooks(page) {
+    return page.evaluate(() => {
+        const element = document.activeElement;
+        const style = getComputedStyle(element);
+        // Opacity multiplies down the tree: a button in a transparent box is not seen.
+        let opacity = 1;
+        for (let e = element; e; e = e.parentElement) {
+            opacity *= Number(getComputedStyle(e).opacity);
+        }
+        const box = element.getBoundingClientRect();
+        return {
+            ring: style.outlineStyle !== "none" && parseFloat(style.outlineWidth) >= 1,
+            visibility: style.visibility,
+            opacity,
+            size: box.width * box.height,
+        };
+    });
+}
+
+/** The book's shortcuts that a keystroke could have set off: the page, search, the help. */
+function bookState(page) {
+    return page.evaluate(() => ({
+        url: window.location.href,
+        search: !document.getElementById("mdbook-search-wrapper").classList.contains("hidden"),
+        help: getComputedStyle(document.getElementById("mdbook-help-container")).display !== "none",
+    }));
+}
+
+/** Tab from where the focus is until it lands on a runnable code block; fails if it never does. */
+async function tabToRunnableBlock(page) {
+    for (let i = 0; i < MAX_TABS; i++) {
+        await page.keyboard.press("Tab");
+        const focus = await whereIsFocus(page);
+        if (focus.where === "outside" || focus.where === "nowhere") {
+            continue;
+        }
+        assert.equal(
+            focus.where,
+            "block",
+            `Tab's first stop in a code block is its ${focus.where} (${JSON.stringify(focus)}), not the block as a whole`,
+        );
+        const block = await page.evaluateHandle(() => document.activeElement);
+        const runnable = await block.evaluate((pre) => !pre.querySelector("code").classList.contains("no_run"));
+        if (runnable) {
+            return block;
+        }
+    }
+    assert.fail(`${MAX_TABS} presses of Tab from the top of ${page.url()} never reached a runnable code block`);
+}
+
+test("a runnable block, by keyboard alone: edit with the book's shortcut keys, run, hear the output, move on", async () => {
+    const ch02 = chapter("ch02-00-preemptive-multitasking.md", "editing a block by keyboard");
+    const { context, page, problems } = await openPage(browser);
+    await page.goto(url(ch02.html));
+    // The Run buttons appear once the crate list has come from the local runner's settings.
+    await page.waitForFunction(() => {
+        const play = document.querySelector("pre.playground .play-button");
+        return play && !play.hidden;
+    });
+    const start = await bookState(page);
+
+    const block = await tabToRunnableBlock(page);
+    const asBlock = await focusedAxNode(page);
+    assert.equal(asBlock.role, "group", "the block as a whole is a named group");
+    assert.match(asBlock.name, /Enter edits/, `its name says how to edit: "${asBlock.name}"`);
+    assert.match(asBlock.name, /Ctrl-Enter runs/, `its name says how to run: "${asBlock.name}"`);
+    assert.match(asBlock.description, /Tab indents/, `its description announces Tab: "${asBlock.description}"`);
+    assert.match(asBlock.description, /Escape stops editing/, `its description says how to leave: "${asBlock.description}"`);
+    assert.ok((await focusedLooks(page)).ring, "the block shows a focus ring");
+
+    // Enter starts editing. What is typed below holds every key the book takes on the document
+    // (mdBook 0.5.4's book.js and searcher.js): s and / (search), ? (help), ArrowLeft and
+    // ArrowRight (previous and next chapter), ArrowUp, ArrowDown and Enter (search results), and
+    // Tab, which indents here.
+    await page.keyboard.press("Enter");
+    assert.equal((await whereIsFocus(page, block)).where, "code", "Enter on the block starts editing it");
+    await page.keyboard.press("ControlOrMeta+A");
+    await page.keyboard.type("fn main() {");
+    await page.keyboard.press("Enter");
+    await page.keyboard.press("Tab");
+    await page.keyboard.type('println!("s/? {}", 7)');
+    await page.keyboard.press("ArrowLeft");
+    await page.keyboard.press("ArrowLeft");
+    await page.keyboard.type("6 * ");
+    await page.keyboard.press("ArrowRight");
+    await page.keyboard.press("ArrowRight");
+    await page.keyboard.type(";");
+    await page.keyboard.press("Enter");
+    await page.keyboard.type("}");
+    await page.keyboard.press("ArrowUp");
+    await page.keyboard.press("ArrowDown");
+    const typed = 'fn main() {\n    println!("s/? {}", 6 * 7);\n}';
+    assert.deepEqual(await bookState(page), start, "a key typed in the block set off one of the book's shortcuts");
+    assert.equal((await whereIsFocus(page, block)).where, "code", "the focus stayed in the code while typing");
+    // What the reader sees (select-all leaves the listing's hidden lines in place, still run).
+    assert.equal(normalize(await block.evaluate((pre) => pre.querySelector("code").innerText)), typed);
+
+    // The output is written into a live region that was there before the run.
+    const region = await block.evaluateHandle((pre) => pre.querySelector('[aria-live="polite"]'));
+    assert.ok(await region.evaluate((r) => r !== null), "the block has an aria-live region before it is run");
+    const beforeRun = await axNodeOf(page, region);
+    assert.equal(beforeRun.live, "polite", `the output region is live to assistive technology: ${JSON.stringify(beforeRun)}`);
+    await page.keyboard.press("ControlOrMeta+Enter");
+    await page.waitForFunction(
+        (r) => r.textContent !== "" && r.textContent !== "Running...",
+        region,
+        { timeout: 60_000 },
+    );
+    assert.equal(normalize(await region.evaluate((r) => r.textContent)), "s/? 42");
+    assert.ok(
+        await block.evaluate((pre, r) => pre.querySelector(".result") === r, region),
+        "mdBook wrote the output into the live region, not into a new element",
+    );
+    await screenshot(page, "keyboard-run");
+
+    // Escape leaves editing for the block; Tab then visits its buttons, each visible while
+    // focused, and leaves the block.
+    await page.keyboard.press("Escape");
+    assert.equal((await whereIsFocus(page, block)).where, "block", "Escape puts the focus on the block as a whole");
+    assert.ok((await focusedLooks(page)).ring, "the block shows a focus ring after Escape");
+    const buttons = await block.evaluate((pre) =>
+        Array.from(pre.querySelectorAll(".buttons button"))
+            .filter((b) => !b.hidden && !b.classList.contains("hidden"))
+            .map((b) => b.getAttribute("aria-label")),
+    );
+    for (const wanted of ["Undo changes", "Copy to clipboard", "Run this code", "Show hidden lines"]) {
+        assert.ok(buttons.includes(wanted), `the block has a "${wanted}" button (it has ${buttons})`);
+    }
+    const visited = [];
+    for (;;) {
+        await page.keyboard.press("Tab");
+        const focus = await whereIsFocus(page, block);
+        if (focus.where !== "inside") {
+            assert.equal(focus.where, "outside", `after the block's buttons, Tab went to ${JSON.stringify(focus)}`);
+            break;
+        }
+        assert.equal(focus.tag, "BUTTON", `Tab stopped in the block on a ${focus.tag}`);
+        const looks = await focusedLooks(page);
+        assert.equal(looks.visibility, "visible", `"${focus.label}" is hidden while it has focus`);
+        assert.equal(looks.opacity, 1, `"${focus.label}" is transparent (${looks.opacity}) while it has focus`);
+        assert.ok(looks.size > 0, `"${focus.label}" takes no room`);
+        visited.push(focus.label);
+        assert.ok(visited.length <= buttons.length, `Tab went round the block's buttons: ${visited}`);
+    }
+    assert.deepEqual(visited, buttons, "Tab visits every button of the block, in order");
+    assert.deepEqual(await bookState(page), start, "leaving the block set off one of the book's shortcuts");
+
+    // Back to the block's Undo button, which puts back the listing and empties the output.
+    for (let i = 0; i < buttons.length; i++) {
+        await page.keyboard.press("Shift+Tab");
+        if ((await whereIsFocus(page, block)).label === "Undo changes") {
+            break;
+        }
+    }
+    assert.equal((await whereIsFocus(page, block)).label, "Undo changes", "Shift-Tab reaches Undo changes");
+    await page.keyboard.press("Enter");
+    const after = await block.evaluate((pre) => ({
+        code: pre.querySelector("code").textContent,
+        output: pre.querySelector('[aria-live="polite"]')?.textContent,
+    }));
+    assert.ok(!after.code.includes("s/? "), "Undo changes put back the listing");
+    assert.equal(after.output, "", "Undo changes emptied the output, and the live region stays for the next run");
+
+    // Outside the code the book's shortcuts are there as before.
+    await page.keyboard.press("s");
+    assert.ok((await bookState(page)).search, "`s` outside the code opens search");
+
+    await context.close();
+    assert.deepEqual(problems.external, []);
+    assert.deepEqual(problems.console, []);
+});
+
+test("a wide code block that is not editable scrolls with the arrow keys, and the chapter stays", async () => {
+    const ch07 = chapter("ch07-00-combinators.md", "a wide block scrolled by keyboard");
+    const { context, page, problems } = await openPage(browser);
+    await page.goto(url(ch07.html));
+    const start = await bookState(page);
+    let found = false;
+    for (let i = 0; i < MAX_TABS && !found; i++) {
+        await page.keyboard.press("Tab");
+        found = await page.evaluate(() => {
+            const active = document.activeElement;
+            return active.matches("pre > code:not(.book-editable)") && active.scrollWidth > active.clientWidth;
+        });
+    }
+    assert.ok(found, `Tab never reached a wide, non-editable code block on ${ch07.html}`);
+    await page.keyboard.press("ArrowRight");
+    await page.waitForFunction(() => document.activeElement.scrollLeft > 0);
+    assert.deepEqual(await bookState(page), start, "ArrowRight on a wide block changed the page");
+    await context.close();
+    assert.deepEqual(problems.console, []);
+});
+
+test("print.html has no editor: nothing editable, no Undo buttons, no Tab stops for it", async () => {
+    const { context, page, problems } = await openPage(browser);
+    // print.html prints itself on load; what the scripts did is all there when the DOM is ready.
+    await page.goto(url("print.html"), { waitUntil: "domcontentloaded" });
+    const found = await page.evaluate(() => ({
+        rust: document.querySelectorAll("pre > code.language-rust").length,
+        editable: document.querySelectorAll("[contenteditable]").length,
+        undo: document.querySelectorAll(".reset-button").length,
+        regions: document.querySelectorAll("pre [aria-live]").length,
+        stops: document.querySelectorAll("pre[tabindex]").length,
+    }));
+    assert.ok(found.rust > 0, "print.html holds no Rust block, so this test checks nothing");
+    assert.deepEqual({ ...found, rust: 0 }, { rust: 0, editable: 0, undo: 0, regions: 0, stops: 0 });
+    await context.close();
+    assert.deepEqual(problems.external, []);
+});
