@@ -1,7 +1,8 @@
 //! Checks that tie chapters to listings: every `{{#include}}` / `{{#rustdoc_include}}` names a
 //! file and anchor that exist, every listing crate is shown by some chapter, and every listing is
-//! checked by something (a test, an output.txt, or a benchmark); every `compile_fail` block is a
-//! file of `listings/compile-fail/` followed by its compiler message.
+//! checked by something (a test, an output.txt, or a benchmark) and opens each of its files with a
+//! `//!` header; every `compile_fail` block is a file of `listings/compile-fail/` followed by its
+//! compiler message.
 
 use crate::listings::{self, relative};
 use anyhow::{Context, Result, bail};
@@ -53,6 +54,13 @@ pub fn check(root: &Path) -> Result<()> {
                 "{}: nothing checks this listing (give it a #[test], an output.txt or a bench)",
                 relative(root, &listing.dir)
             ));
+        }
+        for file in files_with_extension(&listing.dir, "rs")? {
+            let text = std::fs::read_to_string(&file)
+                .with_context(|| format!("cannot read {}", file.display()))?;
+            if let Some(problem) = header_problem(&text) {
+                problems.push(format!("{}:1: {problem}", relative(root, &file)));
+            }
         }
     }
     // Code that must not compile is shown with the compiler's message (see compile_fail.rs).
@@ -115,6 +123,19 @@ fn has_anchor(body: &str, anchor: &str) -> bool {
     begins.is_match(body) && ends.is_match(body)
 }
 
+/// What is wrong with the first line of a listing's Rust file, if anything: every one opens with
+/// a `//!` comment saying what the file is for, the one header style of the book's listings.
+fn header_problem(text: &str) -> Option<&'static str> {
+    let first = text.lines().next().unwrap_or("");
+    if first.starts_with("//!") {
+        None
+    } else if first.starts_with("//") && !first.contains("ANCHOR") {
+        Some("the header is a `//` comment; write it with `//!` (inner doc comment lines)")
+    } else {
+        Some("the file does not open with a `//!` header saying what it is for")
+    }
+}
+
 /// Whether any Rust file below `dir` has a `#[test]`.
 pub fn has_tests(dir: &Path) -> Result<bool> {
     for file in files_with_extension(dir, "rs")? {
@@ -161,6 +182,19 @@ mod tests {
         assert_eq!(found[0].anchor.as_deref(), Some("state"));
         assert_eq!((found[1].line, found[1].anchor.as_deref()), (3, None));
         assert_eq!(found[2].path, "y.md");
+    }
+
+    #[test]
+    fn a_listing_header_is_an_inner_doc_comment() {
+        assert_eq!(header_problem("//! A countdown.\nfn main() {}\n"), None);
+        assert!(
+            header_problem("// A countdown.\nfn main() {}\n")
+                .unwrap()
+                .contains("`//!`")
+        );
+        assert!(header_problem("// ANCHOR: all\nfn main() {}\n").is_some());
+        assert!(header_problem("\n//! late\n").is_some());
+        assert!(header_problem("").is_some());
     }
 
     #[test]

@@ -1,4 +1,4 @@
-// Exercise 8-1: which state is `Thermostat` in after each poll?
+//! Exercise 8-1: which state is `Thermostat` in after each poll?
 use std::cell::Cell;
 use std::future::Future;
 use std::mem;

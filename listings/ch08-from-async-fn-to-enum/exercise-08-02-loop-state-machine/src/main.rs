@@ -1,4 +1,4 @@
-// Exercise 8-2: the state machine of an `async fn` with an `.await` in a loop.
+//! Exercise 8-2: the state machine of an `async fn` with an `.await` in a loop.
 use std::cell::Cell;
 use std::future::Future;
 use std::mem;

@@ -1,5 +1,5 @@
-// An `async fn` that awaits once, then awaits again in whichever arm of a
-// branch it takes, driven by leaf futures that follow a script.
+//! An `async fn` that awaits once, then awaits again in whichever arm of a
+//! branch it takes, driven by leaf futures that follow a script.
 use std::cell::Cell;
 use std::future::Future;
 use std::pin::{Pin, pin};

@@ -1,4 +1,4 @@
-// The state machine of Listing 8-1's `thermostat`, written by hand.
+//! The state machine of Listing 8-1's `thermostat`, written by hand.
 use std::cell::Cell;
 use std::future::Future;
 use std::mem;

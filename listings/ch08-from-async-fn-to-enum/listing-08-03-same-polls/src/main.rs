@@ -1,5 +1,5 @@
-// Listing 8-1's `async fn` and Listing 8-2's hand-written state machine, driven
-// side by side with the same scripts.
+//! Listing 8-1's `async fn` and Listing 8-2's hand-written state machine, driven
+//! side by side with the same scripts.
 use std::cell::Cell;
 use std::future::Future;
 use std::mem;

@@ -1,5 +1,5 @@
-// The waker a leaf future receives, deep inside an `async fn`, is the
-// waker of the task at the top.
+//! The waker a leaf future receives, deep inside an `async fn`, is the
+//! waker of the task at the top.
 use std::cell::RefCell;
 use std::future::Future;
 use std::pin::{Pin, pin};

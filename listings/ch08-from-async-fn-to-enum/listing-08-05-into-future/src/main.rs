@@ -1,5 +1,5 @@
-// What `.await` calls first: `IntoFuture::into_future`. A request builder that
-// is not a future is awaited through it, and every future gets it for free.
+//! What `.await` calls first: `IntoFuture::into_future`. A request builder that
+//! is not a future is awaited through it, and every future gets it for free.
 use std::cell::RefCell;
 use std::future::{Future, IntoFuture};
 use std::pin::{Pin, pin};

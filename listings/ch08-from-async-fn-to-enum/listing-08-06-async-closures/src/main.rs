@@ -1,5 +1,5 @@
-// Async closures: the future of `async |x| …` may borrow what the closure
-// captured, and a function can take one whose argument is a borrow.
+//! Async closures: the future of `async |x| …` may borrow what the closure
+//! captured, and a function can take one whose argument is a borrow.
 use std::future::Future;
 use std::pin::{Pin, pin};
 use std::task::{Context, Poll, Waker};

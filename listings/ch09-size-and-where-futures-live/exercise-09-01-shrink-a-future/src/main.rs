@@ -1,4 +1,4 @@
-// Exercise 9-1: make a future small by finishing with a buffer before `.await`.
+//! Exercise 9-1: make a future small by finishing with a buffer before `.await`.
 use std::future::Future;
 use std::pin::{Pin, pin};
 use std::task::{Context, Poll, Waker};

@@ -1,4 +1,4 @@
-// Exercise 9-2: two futures awaited one after the other, or both at once.
+//! Exercise 9-2: two futures awaited one after the other, or both at once.
 extern crate futures;
 
 use std::future::Future;

@@ -1,4 +1,4 @@
-// Measures how big some futures are, without running them.
+//! Measures how big some futures are, without running them.
 use std::future::Future;
 use std::pin::Pin;
 use std::task::{Context, Poll};

@@ -1,7 +1,7 @@
-// Where a spawned task's state lives (in its own heap allocation) and where
-// its code runs (on the executor thread's stack, reused by every poll),
-// shown by comparing addresses. Only comparisons are printed: the addresses
-// themselves change from run to run.
+//! Where a spawned task's state lives (in its own heap allocation) and where
+//! its code runs (on the executor thread's stack, reused by every poll),
+//! shown by comparing addresses. Only comparisons are printed: the addresses
+//! themselves change from run to run.
 use std::cell::RefCell;
 use std::future::Future;
 use std::ops::Range;

@@ -1,4 +1,4 @@
-// A recursive `async fn`, made possible by boxing the recursive call.
+//! A recursive `async fn`, made possible by boxing the recursive call.
 use std::future::Future;
 use std::pin::{Pin, pin};
 use std::task::{Context, Poll, Waker};

@@ -1,4 +1,4 @@
-// Exercise 10-1: a `Fuse` of our own.
+//! Exercise 10-1: a `Fuse` of our own.
 use std::future::Future;
 use std::pin::{Pin, pin};
 use std::task::{Context, Poll, Waker};

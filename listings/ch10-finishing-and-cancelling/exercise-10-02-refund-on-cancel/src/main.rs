@@ -1,5 +1,5 @@
-// Exercise 10-2: a transfer that puts the money back if it is cancelled
-// half way.
+//! Exercise 10-2: a transfer that puts the money back if it is cancelled
+//! half way.
 use std::cell::RefCell;
 use std::future::Future;
 use std::pin::{Pin, pin};

@@ -1,4 +1,4 @@
-// Exercise 10-3: Listing 10-4's timeout as a hand-written future.
+//! Exercise 10-3: Listing 10-4's timeout as a hand-written future.
 extern crate futures;
 
 use futures::executor::block_on;

@@ -1,5 +1,5 @@
-// Exercise 10-4: Listing 10-5's loop, fixed by keeping one read alive across
-// the turns of the loop until its frame is complete.
+//! Exercise 10-4: Listing 10-5's loop, fixed by keeping one read alive across
+//! the turns of the loop until its frame is complete.
 extern crate futures;
 
 use futures::channel::mpsc;

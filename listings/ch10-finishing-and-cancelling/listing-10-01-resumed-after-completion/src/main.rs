@@ -1,4 +1,4 @@
-// What happens when a finished `async fn` future is polled again.
+//! What happens when a finished `async fn` future is polled again.
 use std::future::Future;
 use std::panic::{self, AssertUnwindSafe};
 use std::pin::pin;

@@ -1,5 +1,5 @@
-// `Fuse`: a future that may be polled after it finished, and answers
-// `Pending` forever.
+//! `Fuse`: a future that may be polled after it finished, and answers
+//! `Pending` forever.
 extern crate futures;
 
 use futures::executor::block_on;

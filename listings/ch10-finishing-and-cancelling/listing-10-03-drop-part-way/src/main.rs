@@ -1,4 +1,4 @@
-// Dropping a future part way: which destructors run, and which code never does.
+//! Dropping a future part way: which destructors run, and which code never does.
 use std::future::Future;
 use std::pin::{Pin, pin};
 use std::task::{Context, Poll, Waker};

@@ -1,4 +1,4 @@
-// A timeout: race the work against a timer, keep the winner, drop the loser.
+//! A timeout: race the work against a timer, keep the winner, drop the loser.
 extern crate futures;
 
 use futures::executor::block_on;

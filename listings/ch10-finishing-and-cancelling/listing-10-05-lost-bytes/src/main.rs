@@ -1,5 +1,5 @@
-// Cancellation safety: in a `select` loop, a dropped `read_exact` loses the
-// bytes it had read, and a dropped `next()` on a channel loses nothing.
+//! Cancellation safety: in a `select` loop, a dropped `read_exact` loses the
+//! bytes it had read, and a dropped `next()` on a channel loses nothing.
 extern crate futures;
 
 use futures::channel::mpsc;

@@ -1,5 +1,5 @@
-// The fix for Listing 10-5: the part of a frame read so far lives outside the
-// future, so a `select` loop may drop the read at any poll and lose nothing.
+//! The fix for Listing 10-5: the part of a frame read so far lives outside the
+//! future, so a `select` loop may drop the read at any poll and lose nothing.
 extern crate futures;
 
 use futures::channel::mpsc;

@@ -1,5 +1,5 @@
-// Exercise 11-1: moving a future is harmless before its first poll, which is
-// where the self-reference is made.
+//! Exercise 11-1: moving a future is harmless before its first poll, which is
+//! where the self-reference is made.
 
 use std::cell::Cell;
 use std::future::Future;

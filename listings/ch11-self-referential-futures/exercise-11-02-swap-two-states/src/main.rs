@@ -1,5 +1,5 @@
-// Exercise 11-2: `mem::swap` moves two self-referential values, and each
-// pointer ends up in the other value.
+//! Exercise 11-2: `mem::swap` moves two self-referential values, and each
+//! pointer ends up in the other value.
 
 /// The waiting state of Listing 11-2.
 #[repr(C)]

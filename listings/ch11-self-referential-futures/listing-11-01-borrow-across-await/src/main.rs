@@ -1,5 +1,5 @@
-// A borrow of a local that lives across an `.await` makes the future point into
-// itself, shown by comparing addresses.
+//! A borrow of a local that lives across an `.await` makes the future point into
+//! itself, shown by comparing addresses.
 
 use std::cell::Cell;
 use std::future::Future;

@@ -1,5 +1,5 @@
-// The waiting state of Listing 11-1 written by hand: a move leaves its pointer
-// behind. Addresses are only compared, never followed after the move.
+//! The waiting state of Listing 11-1 written by hand: a move leaves its pointer
+//! behind. Addresses are only compared, never followed after the move.
 
 // ANCHOR: struct
 /// What the async block of Listing 11-1 keeps while it waits at its `.await`: the

@@ -1,4 +1,4 @@
-// Exercise 12-1: a hand-written "move constructor", and a move it cannot catch.
+//! Exercise 12-1: a hand-written "move constructor", and a move it cannot catch.
 
 /// The waiting state of Listing 12-2.
 #[repr(C)]

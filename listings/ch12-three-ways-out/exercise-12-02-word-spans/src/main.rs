@@ -1,4 +1,4 @@
-// Exercise 12-2: word positions kept as byte offsets, which survive every move.
+//! Exercise 12-2: word positions kept as byte offsets, which survive every move.
 
 // ANCHOR: solution
 use std::ops::Range;

@@ -1,4 +1,4 @@
-// A move runs none of the value's own code: only `clone` and `drop` print.
+//! A move runs none of the value's own code: only `clone` and `drop` print.
 
 // ANCHOR: ticket
 /// A value that reports every piece of its own code that runs.

@@ -1,4 +1,4 @@
-// Way 1: repair the self-reference by hand after every move.
+//! Way 1: repair the self-reference by hand after every move.
 
 /// The waiting state of Listing 11-2.
 #[repr(C)]

@@ -1,4 +1,4 @@
-// Way 2: remember a position instead of an address, so moves break nothing.
+//! Way 2: remember a position instead of an address, so moves break nothing.
 
 // ANCHOR: offsets
 /// The waiting state again, but the tail is remembered as a position in `numbers`,

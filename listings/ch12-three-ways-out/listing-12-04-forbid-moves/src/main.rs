@@ -1,4 +1,4 @@
-// Way 3: forbid moves, here with nothing but privacy, at no cost at run time.
+//! Way 3: forbid moves, here with nothing but privacy, at no cost at run time.
 
 use std::pin::Pin;
 

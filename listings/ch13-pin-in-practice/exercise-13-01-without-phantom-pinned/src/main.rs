@@ -1,5 +1,5 @@
-// Exercise 13-1: without `PhantomPinned`, `Pin` hands out `&mut` and safe code
-// can move a pinned value.
+//! Exercise 13-1: without `PhantomPinned`, `Pin` hands out `&mut` and safe code
+//! can move a pinned value.
 
 use std::pin::Pin;
 

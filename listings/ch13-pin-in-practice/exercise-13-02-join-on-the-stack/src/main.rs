@@ -1,4 +1,4 @@
-// Exercise 13-2: a `join` that pins both futures on its own stack frame.
+//! Exercise 13-2: a `join` that pins both futures on its own stack frame.
 
 use std::future::Future;
 use std::pin::{Pin, pin};

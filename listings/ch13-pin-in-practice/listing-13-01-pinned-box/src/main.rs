@@ -1,4 +1,4 @@
-// A self-referential value kept safe in a `Pin<Box<_>>`.
+//! A self-referential value kept safe in a `Pin<Box<_>>`.
 
 use std::marker::PhantomPinned;
 use std::pin::Pin;

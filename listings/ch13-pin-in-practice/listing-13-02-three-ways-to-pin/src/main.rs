@@ -1,4 +1,4 @@
-// Three ways to get a `Pin<&mut F>` to poll: `Box::pin`, `pin!` and `Pin::new`.
+//! Three ways to get a `Pin<&mut F>` to poll: `Box::pin`, `pin!` and `Pin::new`.
 
 use std::future::Future;
 use std::pin::{Pin, pin};

@@ -1,4 +1,4 @@
-// Which types are `Unpin`, checked at compile time.
+//! Which types are `Unpin`, checked at compile time.
 
 use std::future::{Future, Ready};
 use std::marker::PhantomPinned;

@@ -1,4 +1,4 @@
-// Exercise 14-1: a `Map` combinator for every future, with `pin_project!`.
+//! Exercise 14-1: a `Map` combinator for every future, with `pin_project!`.
 
 extern crate pin_project_lite;
 

@@ -1,4 +1,4 @@
-// Exercise 14-2: a `Then` combinator as a pinned enum, switched with `Pin::set`.
+//! Exercise 14-2: a `Then` combinator as a pinned enum, switched with `Pin::set`.
 
 extern crate pin_project_lite;
 

@@ -1,4 +1,4 @@
-// Pin projection written by hand, with its safety argument.
+//! Pin projection written by hand, with its safety argument.
 
 use std::future::Future;
 use std::pin::{Pin, pin};

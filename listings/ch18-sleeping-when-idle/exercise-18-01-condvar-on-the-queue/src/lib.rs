@@ -1,5 +1,5 @@
-// Exercise 18-1: the naive executor of Listing 18-1, fixed with a condition
-// variable that uses the ready queue's own mutex.
+//! Exercise 18-1: the naive executor of Listing 18-1, fixed with a condition
+//! variable that uses the ready queue's own mutex.
 
 use std::collections::{HashMap, VecDeque};
 use std::future::Future;

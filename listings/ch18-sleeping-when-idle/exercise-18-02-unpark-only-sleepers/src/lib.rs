@@ -1,5 +1,5 @@
-// Exercise 18-2: the parking executor, unparking only when the
-// executor may be asleep.
+//! Exercise 18-2: the parking executor, unparking only when the
+//! executor may be asleep.
 
 use std::collections::{HashMap, VecDeque};
 use std::future::Future;

@@ -1,6 +1,6 @@
-// An executor that sleeps when no task is ready, on a condition variable and
-// a flag. It has a race: a wake-up can slip in between "the queue is empty"
-// and "go to sleep".
+//! An executor that sleeps when no task is ready, on a condition variable and
+//! a flag. It has a race: a wake-up can slip in between "the queue is empty"
+//! and "go to sleep".
 
 use std::collections::{HashMap, VecDeque};
 use std::future::Future;

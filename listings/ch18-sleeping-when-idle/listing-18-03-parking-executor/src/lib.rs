@@ -1,6 +1,6 @@
-// The book's executor: task ids, a ready queue shared with the wakers, one
-// waker per task, join handles and a timer thread, as in chapter 17; and it
-// parks its thread when idle.
+//! The book's executor: task ids, a ready queue shared with the wakers, one
+//! waker per task, join handles and a timer thread, as in chapter 17; and it
+//! parks its thread when idle.
 
 use std::cell::RefCell;
 use std::cmp::{Ordering, Reverse};

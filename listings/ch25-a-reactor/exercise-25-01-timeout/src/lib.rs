@@ -1,5 +1,5 @@
-// Exercise 25-1: `timeout` on the reactor's timers, added to Listing 25-1
-// (the executor, the reactor and the sockets are those of Listing 25-1).
+//! Exercise 25-1: `timeout` on the reactor's timers, added to Listing 25-1
+//! (the executor, the reactor and the sockets are those of Listing 25-1).
 
 use std::cell::{Cell, RefCell};
 use std::collections::{BTreeMap, HashMap, VecDeque};

@@ -1,5 +1,5 @@
-// Exercise 25-2: Listing 25-1 with a list of wakers per direction, so that
-// two tasks can wait to read the same socket.
+//! Exercise 25-2: Listing 25-1 with a list of wakers per direction, so that
+//! two tasks can wait to read the same socket.
 
 use std::cell::{Cell, RefCell};
 use std::collections::{BTreeMap, HashMap, VecDeque};

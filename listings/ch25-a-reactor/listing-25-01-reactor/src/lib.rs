@@ -1,8 +1,8 @@
-// The book's executor with a reactor at its idle point: where the parking
-// executor of chapter 18 parked, this one waits in `epoll_wait`, for the
-// sockets its tasks wait on, for the nearest timer, and for an eventfd that
-// wakers on other threads write to. Async `TcpListener` and `TcpStream` on
-// top, and an echo server.
+//! The book's executor with a reactor at its idle point: where the parking
+//! executor of chapter 18 parked, this one waits in `epoll_wait`, for the
+//! sockets its tasks wait on, for the nearest timer, and for an eventfd that
+//! wakers on other threads write to. Async `TcpListener` and `TcpStream` on
+//! top, and an echo server.
 
 use std::cell::{Cell, RefCell};
 use std::collections::{BTreeMap, HashMap, VecDeque};

@@ -1,6 +1,6 @@
-// serve_echo on the process's MAIN thread, set up as chapter 26's benchmark
-// child sets itself up: open-files limit raised, a line on stdout, a thread
-// blocked reading stdin, a watchdog thread; clients on other threads.
+//! serve_echo on the process's MAIN thread, set up as chapter 26's benchmark
+//! child sets itself up: open-files limit raised, a line on stdout, a thread
+//! blocked reading stdin, a watchdog thread; clients on other threads.
 use std::io::{self, Read, Write};
 use std::net::{TcpListener, TcpStream};
 use std::thread;

@@ -1,9 +1,9 @@
-// The other placement: a reactor on a thread of its own. It waits in
-// `epoll_wait` and calls wakers; the executor is the parking executor of
-// chapter 18, unchanged, with its timer thread. Async `TcpListener` and
-// `TcpStream` as in Listing 25-1, but a readiness event can now arrive on
-// the reactor's thread while a task is between its failed try and the
-// registration of its waker.
+//! The other placement: a reactor on a thread of its own. It waits in
+//! `epoll_wait` and calls wakers; the executor is the parking executor of
+//! chapter 18, unchanged, with its timer thread. Async `TcpListener` and
+//! `TcpStream` as in Listing 25-1, but a readiness event can now arrive on
+//! the reactor's thread while a task is between its failed try and the
+//! registration of its waker.
 
 use std::cell::RefCell;
 use std::cmp::{Ordering, Reverse};

@@ -1,7 +1,7 @@
-// The benchmark's harness for the two placements of chapter 25's reactor:
-// a TCP round trip between a client thread and an echo task, and a wake-up
-// from another thread, each starting with the executor asleep. `main.rs`
-// puts Listings 25-1 and 25-2 behind `Placement` and prints the table.
+//! The benchmark's harness for the two placements of chapter 25's reactor:
+//! a TCP round trip between a client thread and an echo task, and a wake-up
+//! from another thread, each starting with the executor asleep. `main.rs`
+//! puts Listings 25-1 and 25-2 behind `Placement` and prints the table.
 
 use std::future::{Future, poll_fn};
 use std::io::{Read, Write};

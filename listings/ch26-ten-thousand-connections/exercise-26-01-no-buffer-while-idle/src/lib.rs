@@ -1,4 +1,4 @@
-// Exercise 26-1: an echo task that holds no buffer while it waits.
+//! Exercise 26-1: an echo task that holds no buffer while it waits.
 
 extern crate tokio;
 

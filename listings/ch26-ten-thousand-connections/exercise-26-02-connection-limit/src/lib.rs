@@ -1,5 +1,5 @@
-// Exercise 26-2: an echo server that serves at most a given number of
-// connections at once; the others wait in the listener's queue.
+//! Exercise 26-2: an echo server that serves at most a given number of
+//! connections at once; the others wait in the listener's queue.
 
 extern crate tokio;
 

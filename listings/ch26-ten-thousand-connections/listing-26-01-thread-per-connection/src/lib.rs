@@ -1,5 +1,5 @@
-// Chapter 26's first echo server: blocking sockets from `std::net`, and a
-// thread for each connection.
+//! Chapter 26's first echo server: blocking sockets from `std::net`, and a
+//! thread for each connection.
 
 use std::io::{self, ErrorKind, Read, Write};
 use std::net::{TcpListener, TcpStream};

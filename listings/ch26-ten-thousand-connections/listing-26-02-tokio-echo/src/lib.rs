@@ -1,5 +1,5 @@
-// Chapter 26's tokio echo server: a task for each connection, on tokio's
-// current-thread runtime or on its multi-threaded one.
+//! Chapter 26's tokio echo server: a task for each connection, on tokio's
+//! current-thread runtime or on its multi-threaded one.
 
 extern crate tokio;
 

@@ -1,8 +1,8 @@
-// Chapter 26's benchmark harness. Each echo server runs in a child process
-// (this same program, started as `PROGRAM serve ID`); the parent opens
-// connections to it from a few threads, reads the child's memory from /proc
-// and times round trips. `main.rs` names the servers and runs it all.
-// Linux only: it reads /proc and calls the C library's `setrlimit`.
+//! Chapter 26's benchmark harness. Each echo server runs in a child process
+//! (this same program, started as `PROGRAM serve ID`); the parent opens
+//! connections to it from a few threads, reads the child's memory from /proc
+//! and times round trips. `main.rs` names the servers and runs it all.
+//! Linux only: it reads /proc and calls the C library's `setrlimit`.
 
 use std::collections::VecDeque;
 use std::fmt::Write as _;
