@@ -272,6 +272,16 @@ fn kill_group(pid: u32) {
     }
 }
 
+/// A time limit as a person would write it: whole seconds in seconds, anything else (a limit
+/// under a second, or 1.5 s) in milliseconds.
+fn seconds_or_millis(limit: Duration) -> String {
+    if limit.subsec_nanos() == 0 {
+        format!("{} s", limit.as_secs())
+    } else {
+        format!("{} ms", limit.as_millis())
+    }
+}
+
 fn wait_with_timeout(mut child: Child, cmd: &Cmd) -> Result<ExitStatus> {
     let start = Instant::now();
     loop {
@@ -282,11 +292,219 @@ fn wait_with_timeout(mut child: Child, cmd: &Cmd) -> Result<ExitStatus> {
             kill_group(child.id());
             let _ = child.wait();
             bail!(
-                "`{}` did not finish within {} s and was killed",
+                "`{}` did not finish within {} and was killed",
                 cmd.display(),
-                cmd.timeout.as_secs()
+                seconds_or_millis(cmd.timeout)
             );
         }
         thread::sleep(Duration::from_millis(20));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A folder of its own for one test, removed when dropped.
+    struct Scratch(PathBuf);
+
+    impl Scratch {
+        fn new(name: &str) -> Scratch {
+            let dir = std::env::temp_dir().join(format!("xtask-cmd-{name}-{}", std::process::id()));
+            let _ = std::fs::remove_dir_all(&dir);
+            std::fs::create_dir_all(&dir).unwrap();
+            Scratch(dir)
+        }
+    }
+
+    impl Drop for Scratch {
+        fn drop(&mut self) {
+            let _ = std::fs::remove_dir_all(&self.0);
+        }
+    }
+
+    /// A shell that starts `sleep 1000` in the background (a grandchild of ours, in the shell's
+    /// process group, its output going nowhere so that it holds no pipe of the test's), writes
+    /// the sleep's pid to `pid_file`, then waits for it: left alone, both would run for 1000 s.
+    fn shell_with_grandchild(pid_file: &Path) -> Cmd {
+        // Orphans of the test process become its children rather than init's, so the test can
+        // wait for the grandchild and learn how it died (and a zombie is not left behind where
+        // init does not reap).
+        static SUBREAPER: std::sync::Once = std::sync::Once::new();
+        // SAFETY: prctl with PR_SET_CHILD_SUBREAPER takes a flag and touches no memory.
+        SUBREAPER.call_once(|| unsafe {
+            libc::prctl(libc::PR_SET_CHILD_SUBREAPER, 1);
+        });
+        let script = format!(
+            "sleep 1000 </dev/null >/dev/null 2>&1 & echo $! > '{0}.tmp' && mv '{0}.tmp' '{0}'; wait",
+            pid_file.display()
+        );
+        Cmd::new("sh").args(["-c", &script]).quiet()
+    }
+
+    /// The pid in `pid_file`, once the shell has written it (it is renamed into place whole).
+    fn read_pid(pid_file: &Path) -> Option<i32> {
+        std::fs::read_to_string(pid_file).ok()?.trim().parse().ok()
+    }
+
+    /// How the grandchild `pid` ended, once it has (the test process adopted it when the shell
+    /// ended): Some(signal) if a signal killed it, None if it is still running after 10 s, in
+    /// which case it is killed now, so that a failing test leaves nothing behind. A kill is
+    /// delivered when the process next runs, so not at once: hence the wait.
+    fn end_of(pid: i32) -> Option<i32> {
+        let deadline = Instant::now() + Duration::from_secs(10);
+        let mut status = 0;
+        loop {
+            // SAFETY: waitpid writes one int owned here.
+            match unsafe { libc::waitpid(pid, &mut status, libc::WNOHANG) } {
+                0 if Instant::now() > deadline => {
+                    // SAFETY: sends a signal to our own child; touches no memory.
+                    unsafe {
+                        libc::kill(pid, libc::SIGKILL);
+                        libc::waitpid(pid, &mut status, 0);
+                    }
+                    return None;
+                }
+                0 => thread::yield_now(),
+                found if found == pid => {
+                    return Some(if libc::WIFSIGNALED(status) {
+                        libc::WTERMSIG(status)
+                    } else {
+                        -libc::WEXITSTATUS(status)
+                    });
+                }
+                _ => panic!(
+                    "the grandchild {pid} is not the test's to wait for: {}",
+                    std::io::Error::last_os_error()
+                ),
+            }
+        }
+    }
+
+    fn assert_killed(pid: i32, after: &str) {
+        match end_of(pid) {
+            Some(libc::SIGKILL) => {}
+            None => panic!("the grandchild {pid} outlived {after}"),
+            Some(other) => panic!("the grandchild {pid} ended otherwise ({other})"),
+        }
+    }
+
+    /// Runs `shell_with_grandchild` under `timeout`, doubling the limit until the shell got as far
+    /// as writing the grandchild's pid before it ran out (on a busy machine it may not, at first);
+    /// returns the error and the grandchild's pid.
+    fn time_out_with_grandchild(name: &str, run: impl Fn(&Cmd) -> Result<()>) -> (String, i32) {
+        let scratch = Scratch::new(name);
+        let pid_file = scratch.0.join("grandchild.pid");
+        let mut timeout = Duration::from_millis(100);
+        loop {
+            let _ = std::fs::remove_file(&pid_file);
+            let started = Instant::now();
+            let error = run(&shell_with_grandchild(&pid_file).timeout(timeout))
+                .expect_err("a shell waiting for a 1000 s sleep finished");
+            assert!(
+                started.elapsed() < Duration::from_secs(60),
+                "the timeout did not end it"
+            );
+            if let Some(pid) = read_pid(&pid_file) {
+                return (format!("{error:#}"), pid);
+            }
+            assert!(
+                timeout < Duration::from_secs(30),
+                "the shell never wrote its pid file"
+            );
+            timeout *= 2;
+        }
+    }
+
+    #[test]
+    fn a_command_over_its_time_is_killed_with_its_grandchildren() {
+        let (error, grandchild) = time_out_with_grandchild("run", |cmd| cmd.run());
+        assert_killed(grandchild, "the timeout");
+        assert!(
+            error.starts_with("`sh -c 'sleep 1000 </dev/null"),
+            "{error}"
+        );
+        assert!(
+            error.contains("did not finish within") && error.ends_with("and was killed"),
+            "{error}"
+        );
+    }
+
+    #[test]
+    fn a_captured_command_over_its_time_is_killed_with_its_grandchildren() {
+        let (error, grandchild) =
+            time_out_with_grandchild("capture", |cmd| cmd.capture().map(drop));
+        assert_killed(grandchild, "the timeout");
+        assert!(error.contains("did not finish within"), "{error}");
+    }
+
+    #[test]
+    fn a_background_command_dies_with_its_grandchildren_when_dropped() {
+        let scratch = Scratch::new("background");
+        let pid_file = scratch.0.join("grandchild.pid");
+        let mut background = shell_with_grandchild(&pid_file).spawn().unwrap();
+        let deadline = Instant::now() + Duration::from_secs(30);
+        let grandchild = loop {
+            if let Some(pid) = read_pid(&pid_file) {
+                break pid;
+            }
+            assert!(background.try_status().is_none(), "the shell ended early");
+            assert!(
+                Instant::now() < deadline,
+                "the shell never wrote its pid file"
+            );
+            thread::yield_now();
+        };
+        drop(background);
+        assert_killed(grandchild, "the drop");
+    }
+
+    #[test]
+    fn the_timeout_message_names_the_command_and_its_limit() {
+        let error = Cmd::new("sleep")
+            .arg("1000")
+            .quiet()
+            .timeout(Duration::from_millis(50))
+            .run()
+            .unwrap_err();
+        assert_eq!(
+            error.to_string(),
+            "`sleep 1000` did not finish within 50 ms and was killed"
+        );
+    }
+
+    #[test]
+    fn limits_are_written_in_seconds_or_milliseconds() {
+        assert_eq!(seconds_or_millis(Duration::from_millis(250)), "250 ms");
+        assert_eq!(seconds_or_millis(Duration::from_millis(1500)), "1500 ms");
+        assert_eq!(seconds_or_millis(Duration::from_secs(3)), "3 s");
+        assert_eq!(seconds_or_millis(Duration::from_secs(600)), "600 s");
+    }
+
+    #[test]
+    fn a_failure_names_the_command_and_shows_its_stderr() {
+        let error = Cmd::new("sh")
+            .args(["-c", "echo first; echo went wrong >&2; exit 3"])
+            .quiet()
+            .read()
+            .unwrap_err()
+            .to_string();
+        assert!(
+            error.starts_with("`sh -c 'echo first; echo went wrong >&2; exit 3'` failed"),
+            "{error}"
+        );
+        assert!(
+            error.contains("exit status: 3") && error.ends_with("went wrong"),
+            "{error}"
+        );
+    }
+
+    #[test]
+    fn a_missing_program_is_named() {
+        let error = Cmd::new("no-such-program-xtask").quiet().run().unwrap_err();
+        assert!(
+            format!("{error:#}").contains("is no-such-program-xtask installed?"),
+            "{error:#}"
+        );
     }
 }
