@@ -81,7 +81,9 @@
         return readConfig().then((settings) => ask(settings, route, input, init));
     };
 
-    if (localPage && configUrl) {
+    // print.html has nothing to run (theme/print-page.js, loaded before this file, takes its Run
+    // buttons away), so it asks for nothing.
+    if (localPage && configUrl && !window.printPage) {
         // Asked now, while the page loads, so the answer is there when book.js asks.
         readConfig();
     }
