@@ -1,10 +1,13 @@
-// The benchmark's harness: a counting allocator, the three workloads (run
-// on any executor that implements `Contender`), the two executors of
-// `futures`, and the table and plot of results. `main.rs` adds the book's
-// executor and runs it all.
+//! The benchmark's harness: a counting allocator, the three workloads (run
+//! on any executor that implements `Contender`), the two executors of
+//! `futures`, tokio's two runtimes and async-executor's `LocalExecutor`, and
+//! the table and plot of results. `main.rs` adds the book's two executors
+//! and runs it all.
 
 extern crate futures;
 extern crate pin_project_lite;
+extern crate smol;
+extern crate tokio;
 
 use futures::channel::oneshot;
 use futures::executor::{LocalPool, LocalSpawner, ThreadPool};
@@ -186,6 +189,133 @@ fn threads() -> usize {
     std::thread::available_parallelism().map_or(1, |n| n.get())
 }
 // ANCHOR_END: thread_pool
+
+// ANCHOR: runtimes
+/// tokio, on one thread or on a pool of them. It has no "run until every
+/// task is done", so `run` awaits each task's join handle.
+pub struct Tokio {
+    runtime: tokio::runtime::Runtime,
+    handles: Vec<tokio::task::JoinHandle<()>>,
+    threads: usize,
+}
+
+impl Tokio {
+    /// A runtime on the calling thread (`threads == 0`), or on a pool of
+    /// `threads` worker threads.
+    fn with_threads(threads: usize) -> Self {
+        let mut builder = match threads {
+            0 => tokio::runtime::Builder::new_current_thread(),
+            n => {
+                let mut builder = tokio::runtime::Builder::new_multi_thread();
+                builder.worker_threads(n);
+                builder
+            }
+        };
+        let runtime = builder.build().unwrap();
+        Tokio {
+            runtime,
+            handles: Vec::new(),
+            threads,
+        }
+    }
+
+    fn name(&self) -> String {
+        match self.threads {
+            0 => "tokio `current_thread`".to_string(),
+            n => format!("tokio `multi_thread` ({n} threads)"),
+        }
+    }
+
+    fn spawn(&mut self, task: impl Future<Output = ()> + Send + 'static) {
+        self.handles.push(self.runtime.spawn(task));
+    }
+
+    fn run(&mut self) {
+        let handles = std::mem::take(&mut self.handles);
+        self.runtime.block_on(async {
+            for handle in handles {
+                handle.await.unwrap();
+            }
+        });
+    }
+}
+
+/// tokio's single-threaded runtime.
+pub struct TokioCurrentThread(Tokio);
+
+impl Contender for TokioCurrentThread {
+    fn name() -> String {
+        Tokio::with_threads(0).name()
+    }
+
+    fn new() -> Self {
+        TokioCurrentThread(Tokio::with_threads(0))
+    }
+
+    fn spawn(&mut self, task: impl Future<Output = ()> + Send + 'static) {
+        self.0.spawn(task);
+    }
+
+    fn run(&mut self) {
+        self.0.run();
+    }
+}
+
+/// tokio's runtime with a pool of worker threads, one per core.
+pub struct TokioMultiThread(Tokio);
+
+impl Contender for TokioMultiThread {
+    fn name() -> String {
+        Tokio::with_threads(threads()).name()
+    }
+
+    fn new() -> Self {
+        TokioMultiThread(Tokio::with_threads(threads()))
+    }
+
+    fn spawn(&mut self, task: impl Future<Output = ()> + Send + 'static) {
+        self.0.spawn(task);
+    }
+
+    fn run(&mut self) {
+        self.0.run();
+    }
+}
+
+/// async-executor's single-threaded executor (smol's `LocalExecutor`).
+/// Dropping a task's handle cancels the task, so the handles are kept,
+/// and `run` awaits them.
+pub struct SmolLocal {
+    executor: smol::LocalExecutor<'static>,
+    tasks: Vec<smol::Task<()>>,
+}
+
+impl Contender for SmolLocal {
+    fn name() -> String {
+        "async-executor `LocalExecutor`".to_string()
+    }
+
+    fn new() -> Self {
+        SmolLocal {
+            executor: smol::LocalExecutor::new(),
+            tasks: Vec::new(),
+        }
+    }
+
+    fn spawn(&mut self, task: impl Future<Output = ()> + Send + 'static) {
+        self.tasks.push(self.executor.spawn(task));
+    }
+
+    fn run(&mut self) {
+        let tasks = std::mem::take(&mut self.tasks);
+        futures::executor::block_on(self.executor.run(async {
+            for task in tasks {
+                task.await;
+            }
+        }));
+    }
+}
+// ANCHOR_END: runtimes
 
 // ANCHOR: workloads
 /// Spawns `tasks` tasks that finish at once and runs them: the time and
@@ -389,7 +519,10 @@ pub fn plot(rows: &[Row]) -> String {
     const WIDTH: f64 = 720.0;
     const LABEL: f64 = 270.0; // room for the executors' names
     const BAR: f64 = 22.0;
-    const COLOURS: [&str; 3] = ["#c2410c", "#2563eb", "#059669"];
+    const COLOURS: [&str; 7] = [
+        "#c2410c", "#b45309", "#2563eb", "#7c3aed", "#0891b2", "#059669",
+        "#4d7c0f",
+    ];
     let chart_height = 34.0 + rows.len() as f64 * (BAR + 6.0) + 14.0;
     let height = chart_height * CHARTS.len() as f64;
     let mut svg = format!(

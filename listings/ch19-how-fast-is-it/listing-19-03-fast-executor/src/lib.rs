@@ -54,20 +54,22 @@ struct Header {
 #[repr(C)]
 struct Task<F: Future> {
     header: Header,
-    stage: UnsafeCell<Stage<F>>,
+    slot: UnsafeCell<Slot<F>>,
 }
 
-enum Stage<F: Future> {
-    Running(F),
-    Finished(F::Output),
-    Consumed,
+/// What a task holds besides its header: first the future, then its output
+/// in the same place, and nothing once that is taken or dropped.
+enum Slot<F: Future> {
+    Future(F),
+    Output(F::Output),
+    Empty,
 }
 
 /// What only code that knows the future's type can do: one table per type.
 struct TaskVTable {
     poll: unsafe fn(NonNull<Header>, &mut Context<'_>) -> Poll<()>,
     read_output: unsafe fn(NonNull<Header>, *mut ()),
-    drop_stage: unsafe fn(NonNull<Header>),
+    drop_slot: unsafe fn(NonNull<Header>),
     dealloc: unsafe fn(NonNull<Header>),
 }
 // ANCHOR_END: task
@@ -77,39 +79,39 @@ impl<F: Future> Task<F> {
     const VTABLE: TaskVTable = TaskVTable {
         poll: Self::poll,
         read_output: Self::read_output,
-        drop_stage: Self::drop_stage,
+        drop_slot: Self::drop_slot,
         dealloc: Self::dealloc,
     };
 
-    /// The stage of the task at `header`.
+    /// The slot of the task at `header`.
     ///
     /// # Safety
     /// `header` heads a live `Task<F>`, and the caller is on the
-    /// executor's thread, the only one that touches the stage while the
-    /// task lives; it holds no other reference to the stage.
-    unsafe fn stage<'a>(header: NonNull<Header>) -> &'a mut Stage<F> {
+    /// executor's thread, the only one that touches the slot while the
+    /// task lives; it holds no other reference to the slot.
+    unsafe fn slot<'a>(header: NonNull<Header>) -> &'a mut Slot<F> {
         // SAFETY: the header is the first field of a `#[repr(C)]`
         // `Task<F>`, and the pointer came from the task's `Box` with
         // the whole allocation in reach; the caller rules out any
-        // other access to the stage.
-        unsafe { &mut *header.cast::<Task<F>>().as_ref().stage.get() }
+        // other access to the slot.
+        unsafe { &mut *header.cast::<Task<F>>().as_ref().slot.get() }
     }
 
     /// Polls the future; once it is done, stores its output in its place.
     unsafe fn poll(header: NonNull<Header>, cx: &mut Context<'_>) -> Poll<()> {
         // SAFETY: called through this type's vtable, by the executor.
-        let stage = unsafe { Self::stage(header) };
-        let Stage::Running(future) = stage else {
+        let slot = unsafe { Self::slot(header) };
+        let Slot::Future(future) = slot else {
             unreachable!("a finished task was polled");
         };
         // SAFETY: the future never moves: it stays in the task's
-        // allocation until it is dropped there, by `drop_stage` or by
+        // allocation until it is dropped there, by `drop_slot` or by
         // the assignment below.
         let future = unsafe { Pin::new_unchecked(future) };
         let Poll::Ready(output) = future.poll(cx) else {
             return Poll::Pending;
         };
-        *stage = Stage::Finished(output);
+        *slot = Slot::Output(output);
         Poll::Ready(())
     }
 
@@ -118,10 +120,9 @@ impl<F: Future> Task<F> {
     unsafe fn read_output(header: NonNull<Header>, out: *mut ()) {
         // SAFETY: called through this type's vtable, on the executor's
         // thread (by a `JoinHandle`, which cannot leave it).
-        let stage = unsafe { Self::stage(header) };
-        if let Stage::Finished(_) = stage
-            && let Stage::Finished(output) =
-                mem::replace(stage, Stage::Consumed)
+        let slot = unsafe { Self::slot(header) };
+        if let Slot::Output(_) = slot
+            && let Slot::Output(output) = mem::replace(slot, Slot::Empty)
         {
             // SAFETY: the handle of a `Task<F>` passes a valid
             // `Option<F::Output>` that holds nothing to drop.
@@ -130,9 +131,9 @@ impl<F: Future> Task<F> {
     }
 
     /// Drops the future or the output, whichever is there, in place.
-    unsafe fn drop_stage(header: NonNull<Header>) {
+    unsafe fn drop_slot(header: NonNull<Header>) {
         // SAFETY: called through this type's vtable, on the executor's thread.
-        unsafe { *Self::stage(header) = Stage::Consumed };
+        unsafe { *Self::slot(header) = Slot::Empty };
     }
 
     /// Frees the task: the last reference is gone.
@@ -143,7 +144,7 @@ impl<F: Future> Task<F> {
         let task = unsafe { Box::from_raw(task) };
         // This may run on any thread, so the future or output must be gone
         // already: both were dropped on the executor's thread.
-        debug_assert!(matches!(task.stage.into_inner(), Stage::Consumed));
+        debug_assert!(matches!(task.slot.into_inner(), Slot::Empty));
     }
 }
 // ANCHOR_END: typed
@@ -350,7 +351,7 @@ impl Executor {
         let header = Header {
             // Three references: the list of unfinished tasks, the batch,
             // and the handle.
-            state: AtomicUsize::new(SCHEDULED | JOIN_INTEREST | 3 * REF_ONE),
+            state: AtomicUsize::new(SCHEDULED | JOIN_INTEREST | (3 * REF_ONE)),
             vtable: &Task::<F>::VTABLE,
             next: AtomicPtr::new(ptr::null_mut()),
             shared: Arc::clone(&self.shared),
@@ -358,8 +359,8 @@ impl Executor {
             newer: Cell::new(None),
             join_waker: UnsafeCell::new(None),
         };
-        let stage = UnsafeCell::new(Stage::Running(future));
-        let task = Box::new(Task { header, stage }); // the one allocation
+        let slot = UnsafeCell::new(Slot::Future(future));
+        let task = Box::new(Task { header, slot }); // the one allocation
         let task = NonNull::from(Box::leak(task)).cast::<Header>();
         if let Some(newest) = self.unfinished {
             // SAFETY: the list's reference keeps `newest` alive.
@@ -380,9 +381,10 @@ impl Executor {
             .next
             .store(ptr::null_mut(), Relaxed);
         match self.batch_end {
-            // SAFETY: as above, for the batch's last task.
             Some(last) => {
-                unsafe { last.as_ref() }.next.store(task.as_ptr(), Relaxed)
+                // SAFETY: the batch's reference keeps its last task alive.
+                let last = unsafe { last.as_ref() };
+                last.next.store(task.as_ptr(), Relaxed);
             }
             None => self.batch = Some(task),
         }
@@ -418,37 +420,6 @@ impl Executor {
             // SAFETY: the stack just taken, with its references.
             unsafe { self.append_woken(woken) };
         }
-    }
-    // ANCHOR_END: run
-
-    /// Appends the stack of woken tasks, newest first, to the batch, oldest
-    /// first: the order in which they were woken.
-    ///
-    /// # Safety
-    /// `newest` heads a stack taken from `shared`, with its references.
-    unsafe fn append_woken(&mut self, newest: *mut Header) {
-        let mut reversed: Option<NonNull<Header>> = None;
-        let mut rest = newest;
-        while let Some(task) = NonNull::new(rest) {
-            // SAFETY: the stack's reference keeps the task alive.
-            let header = unsafe { task.as_ref() };
-            rest = header.next.load(Relaxed);
-            let after = reversed.map_or(ptr::null_mut(), NonNull::as_ptr);
-            header.next.store(after, Relaxed);
-            reversed = Some(task);
-        }
-        let (Some(oldest), Some(newest)) = (reversed, NonNull::new(newest))
-        else {
-            return;
-        };
-        match self.batch_end {
-            // SAFETY: the batch's reference keeps its last task alive.
-            Some(end) => {
-                unsafe { end.as_ref() }.next.store(oldest.as_ptr(), Relaxed)
-            }
-            None => self.batch = Some(oldest),
-        }
-        self.batch_end = Some(newest);
     }
 
     /// Polls one task, and queues it again, or retires it, as it says.
@@ -502,6 +473,38 @@ impl Executor {
             }
         }
     }
+    // ANCHOR_END: run
+
+    /// Appends the stack of woken tasks, newest first, to the batch, oldest
+    /// first: the order in which they were woken.
+    ///
+    /// # Safety
+    /// `newest` heads a stack taken from `shared`, with its references.
+    unsafe fn append_woken(&mut self, newest: *mut Header) {
+        let mut reversed: Option<NonNull<Header>> = None;
+        let mut rest = newest;
+        while let Some(task) = NonNull::new(rest) {
+            // SAFETY: the stack's reference keeps the task alive.
+            let header = unsafe { task.as_ref() };
+            rest = header.next.load(Relaxed);
+            let after = reversed.map_or(ptr::null_mut(), NonNull::as_ptr);
+            header.next.store(after, Relaxed);
+            reversed = Some(task);
+        }
+        let (Some(oldest), Some(newest)) = (reversed, NonNull::new(newest))
+        else {
+            return;
+        };
+        match self.batch_end {
+            Some(end) => {
+                // SAFETY: the batch's reference keeps its last task alive.
+                let end = unsafe { end.as_ref() };
+                end.next.store(oldest.as_ptr(), Relaxed);
+            }
+            None => self.batch = Some(oldest),
+        }
+        self.batch_end = Some(newest);
+    }
 
     /// Takes a COMPLETE task off the list of unfinished tasks: drops its
     /// future, or its output unless the handle will take it, wakes the task
@@ -524,7 +527,7 @@ impl Executor {
         }
         if !keep_output {
             // SAFETY: this is the executor's thread.
-            unsafe { (header.vtable.drop_stage)(task) };
+            unsafe { (header.vtable.drop_slot)(task) };
         }
         // SAFETY: only the executor's thread touches `join_waker`.
         let waiter = unsafe { (*header.join_waker.get()).take() };
@@ -609,7 +612,7 @@ impl<T> Drop for JoinHandle<T> {
         if old & COMPLETE != 0 {
             // An output nobody took: dropped here, on the executor's thread.
             // SAFETY: the task's own vtable, on the executor's thread.
-            unsafe { (header.vtable.drop_stage)(self.task) };
+            unsafe { (header.vtable.drop_slot)(self.task) };
         }
         // SAFETY: only the executor's thread touches `join_waker`.
         drop(unsafe { (*header.join_waker.get()).take() });

@@ -205,7 +205,7 @@ fn an_output_nobody_takes_is_dropped_once() {
     let output = drops.counted();
     let handle = executor.spawn(async move { output });
     executor.run();
-    let mut handle = pin!(handle);
+    let mut handle = Box::pin(handle);
     let mut cx = Context::from_waker(Waker::noop());
     let Poll::Ready(output) = handle.as_mut().poll(&mut cx) else {
         panic!("the finished task's handle was not ready");
