@@ -235,6 +235,9 @@ unsafe fn wake_by_ref(data: *const ()) {
         }
     }
     if state & RUNNING == 0 {
+        // Test builds may pause here, to run a race in a chosen order.
+        #[cfg(test)]
+        tests::before_push();
         // SAFETY: this thread set SCHEDULED, so the task is in no
         // queue; the new reference goes with it; the waker's own
         // reference keeps the task, and so `shared`, alive meanwhile.
@@ -621,3 +624,69 @@ impl<T> Drop for JoinHandle<T> {
     }
 }
 // ANCHOR_END: join_handle
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::future::poll_fn;
+    use std::sync::Mutex;
+    use std::sync::atomic::Ordering::SeqCst;
+    use std::sync::mpsc;
+
+    thread_local! {
+        /// What `wake_by_ref` does on this thread between setting
+        /// SCHEDULED and pushing, once.
+        static BEFORE_PUSH: Cell<Option<Box<dyn FnOnce()>>> =
+            const { Cell::new(None) };
+    }
+
+    pub(super) fn before_push() {
+        if let Some(pause) = BEFORE_PUSH.take() {
+            pause();
+        }
+    }
+
+    /// The references to the task of `waker`.
+    fn references(waker: &Waker) -> usize {
+        // SAFETY: `waker` is alive, and its data pointer is its task.
+        let task = unsafe { task_of(waker.data()) };
+        // SAFETY: the waker keeps the task alive.
+        unsafe { task.as_ref() }.state.load(SeqCst) / REF_ONE
+    }
+
+    /// A waker sets SCHEDULED; then, before it pushes, the executor is
+    /// dropped and its stack closed. The push must give its reference
+    /// back rather than link the task onto a stack nobody will empty.
+    #[test]
+    fn a_push_that_comes_after_the_executors_drop_gives_its_reference_back() {
+        let slot: Arc<Mutex<Option<Waker>>> = Arc::default();
+        let mut executor = Executor::new();
+        let kept = Arc::clone(&slot);
+        executor.spawn(poll_fn(move |cx| {
+            *kept.lock().unwrap() = Some(cx.waker().clone());
+            Poll::<()>::Pending
+        }));
+        // The only way out of `run` with a task waiting: another one panics.
+        executor.spawn(async { panic!("enough") });
+        let outcome = panic::catch_unwind(AssertUnwindSafe(|| executor.run()));
+        assert!(outcome.is_err(), "`run` returned with a task waiting");
+        let waker = slot.lock().unwrap().take().unwrap();
+        let (paused, pause) = mpsc::channel();
+        let (go, wait) = mpsc::channel::<()>();
+        let clone = waker.clone();
+        let waking = thread::spawn(move || {
+            BEFORE_PUSH.set(Some(Box::new(move || {
+                paused.send(()).unwrap();
+                wait.recv().unwrap();
+            })));
+            clone.wake();
+        });
+        pause
+            .recv()
+            .expect("the waking thread ended before its push");
+        drop(executor);
+        go.send(()).unwrap();
+        waking.join().unwrap();
+        assert_eq!(references(&waker), 1, "the queue's reference leaked");
+    }
+}
