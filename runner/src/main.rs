@@ -26,16 +26,20 @@ use std::sync::Arc;
 use std::time::Duration;
 
 fn main() {
-    if let Err(message) = start() {
+    // A misspelt or malformed option ends here, with clap's message (and status 2).
+    let options = <Options as clap::Parser>::parse();
+    if options.exit_with_parent {
+        options::exit_with_parent();
+    }
+    if let Err(message) = start(&options) {
         eprintln!("runner: {message}");
         std::process::exit(2);
     }
 }
 
-fn start() -> Result<(), String> {
-    let options = options::parse(std::env::args().skip(1))?;
+fn start(options: &Options) -> Result<(), String> {
     // Before any thread exists: the private mount namespace (as root) needs a single thread.
-    let sandbox = Arc::new(make_sandbox(&options)?);
+    let sandbox = Arc::new(make_sandbox(options)?);
     let listener = std::net::TcpListener::bind(("127.0.0.1", options.port))
         .map_err(|e| format!("cannot listen on 127.0.0.1:{}: {e}", options.port))?;
     let port = listener.local_addr().map_err(|e| e.to_string())?.port();
@@ -48,7 +52,7 @@ fn start() -> Result<(), String> {
             // Without control groups one job's processes count against the limits of every job
             // of this user, so one at a time (see --allow-no-cgroups).
             if sandbox.cgroups.available() {
-                options.jobs
+                usize::from(options.jobs)
             } else {
                 1
             },
@@ -73,7 +77,7 @@ fn start() -> Result<(), String> {
     let longest_answer =
         Duration::from_secs(options.max_wait + options.compile_timeout + options.run_timeout + 30);
     let fd_limit = raise_fd_limit();
-    let connections = server::connection_cap(fd_limit, options.jobs);
+    let connections = server::connection_cap(fd_limit, usize::from(options.jobs));
     eprintln!("runner: at most {connections} connections at once ({fd_limit} descriptors)");
     let result = runtime.block_on(server::serve(
         listener,

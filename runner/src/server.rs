@@ -9,7 +9,7 @@
 use crate::child::Abandoned;
 use crate::service::{self, Request, Response, Service};
 use http_body_util::{BodyExt, Full, LengthLimitError, Limited};
-use hyper::body::{Bytes, Incoming};
+use hyper::body::{Body, Bytes, Incoming};
 use hyper::header::{CONTENT_LENGTH, HOST, ORIGIN};
 use hyper::server::conn::http1;
 use hyper::service::service_fn;
@@ -255,8 +255,13 @@ async fn handle(
     Ok(answer)
 }
 
-/// The whole request, read before `deadline`, or the refusal to send instead.
-async fn read(request: hyper::Request<Incoming>, deadline: Instant) -> Result<Request, Response> {
+/// The whole request, read before `deadline`, or the refusal to send instead. (Any body type,
+/// so that the tests can hand it bodies that fail or never end; hyper's is `Incoming`.)
+async fn read<B>(request: hyper::Request<B>, deadline: Instant) -> Result<Request, Response>
+where
+    B: Body<Data = Bytes>,
+    B::Error: Into<Box<dyn std::error::Error + Send + Sync>>,
+{
     let headers = request.headers();
     // hyper refuses a malformed or signed Content-Length and two that differ. Two equal ones it
     // reads as one, and beside `Transfer-Encoding: chunked` it drops the Content-Length and
@@ -332,4 +337,195 @@ fn too_large(length: u64) -> Response {
         413,
         &format!("the request is {length} bytes; the runner reads at most {MAX_BODY}."),
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use hyper::body::Frame;
+    use std::collections::VecDeque;
+    use std::pin::Pin;
+    use std::task::{Context, Poll};
+
+    /// A body sent in `chunks`, then ending (or, with `endless`, never ending).
+    struct Chunks {
+        chunks: VecDeque<Result<Bytes, std::io::Error>>,
+        endless: bool,
+    }
+
+    impl Chunks {
+        fn new(chunks: impl IntoIterator<Item = Result<Bytes, std::io::Error>>) -> Self {
+            Chunks {
+                chunks: chunks.into_iter().collect(),
+                endless: false,
+            }
+        }
+    }
+
+    impl Body for Chunks {
+        type Data = Bytes;
+        type Error = std::io::Error;
+
+        fn poll_frame(
+            self: Pin<&mut Self>,
+            _: &mut Context<'_>,
+        ) -> Poll<Option<Result<Frame<Bytes>, std::io::Error>>> {
+            let this = self.get_mut();
+            match this.chunks.pop_front() {
+                Some(chunk) => Poll::Ready(Some(chunk.map(Frame::data))),
+                // The deadline in the test has passed already, so no waker is needed.
+                None if this.endless => Poll::Pending,
+                None => Poll::Ready(None),
+            }
+        }
+    }
+
+    fn full(body: &str) -> Chunks {
+        Chunks::new([Ok(Bytes::from(body.to_string()))])
+    }
+
+    /// A POST to /evaluate.json from the book, as a browser sends it, with `extra` headers.
+    fn post<B>(target: &str, extra: &[(&str, &str)], body: B) -> hyper::Request<B> {
+        let mut request = hyper::Request::post(target)
+            .header(HOST, "127.0.0.1:3001")
+            .header(ORIGIN, "http://127.0.0.1:3000");
+        for (name, value) in extra {
+            request = request.header(*name, *value);
+        }
+        request.body(body).unwrap()
+    }
+
+    fn later() -> Instant {
+        Instant::now() + Duration::from_secs(60)
+    }
+
+    async fn refusal_of<B>(request: hyper::Request<B>, deadline: Instant) -> (u16, String)
+    where
+        B: Body<Data = Bytes>,
+        B::Error: Into<Box<dyn std::error::Error + Send + Sync>>,
+    {
+        match read(request, deadline).await {
+            Ok(got) => panic!("accepted: {} {}", got.method, got.path),
+            Err(refusal) => {
+                let body: serde_json::Value = serde_json::from_slice(&refusal.body).unwrap();
+                (refusal.status, body["result"].as_str().unwrap().to_string())
+            }
+        }
+    }
+
+    #[tokio::test]
+    async fn a_whole_request_is_handed_over() {
+        let body = r#"{"code": "fn main() {}"}"#;
+        let request = post(
+            "/evaluate.json?ignored=1",
+            &[("Access-Control-Request-Private-Network", "true")],
+            Chunks::new([&body[..5], &body[5..]].map(|part| Ok(Bytes::from(part.to_string())))),
+        );
+        let got = read(request, later()).await.ok().expect("refused");
+        assert_eq!(
+            (got.method.as_str(), got.path.as_str()),
+            ("POST", "/evaluate.json")
+        );
+        assert_eq!(got.host.as_deref(), Some("127.0.0.1:3001"));
+        assert_eq!(got.origin.as_deref(), Some("http://127.0.0.1:3000"));
+        assert!(got.private_network);
+        assert_eq!(got.body, body.as_bytes());
+        // Without an Origin (GET / from curl) and without a body.
+        let request = hyper::Request::get("/")
+            .header(HOST, "localhost:3001")
+            .body(full(""))
+            .unwrap();
+        let got = read(request, later()).await.ok().expect("refused");
+        assert_eq!(
+            (got.origin, got.private_network, got.body.len()),
+            (None, false, 0)
+        );
+    }
+
+    #[tokio::test]
+    async fn a_target_in_absolute_form_is_the_host() {
+        let request = post("http://evil.example:80/evaluate.json", &[], full("{}"));
+        let got = read(request, later()).await.ok().expect("refused");
+        assert_eq!(got.host.as_deref(), Some("evil.example:80"));
+        assert_eq!(got.path, "/evaluate.json");
+    }
+
+    #[tokio::test]
+    async fn a_repeated_host_or_origin_is_refused() {
+        for (name, second) in [(HOST, "evil.example"), (ORIGIN, "http://evil.example")] {
+            let mut request = post("/evaluate.json", &[], full("{}"));
+            request.headers_mut().append(&name, second.parse().unwrap());
+            let (status, why) = refusal_of(request, later()).await;
+            assert_eq!(status, 400);
+            assert_eq!(
+                why,
+                format!("local runner: the request has more than one {name} header.")
+            );
+        }
+    }
+
+    #[tokio::test]
+    async fn a_body_over_the_limit_is_refused() {
+        // Declared too long: refused for what it declares, whatever it sends.
+        let declared = (MAX_BODY + 1).to_string();
+        let request = post(
+            "/evaluate.json",
+            &[("Content-Length", declared.as_str())],
+            full("{}"),
+        );
+        let (status, why) = refusal_of(request, later()).await;
+        assert_eq!(status, 413);
+        assert_eq!(
+            why,
+            format!(
+                "local runner: the request is {declared} bytes; the runner reads at most {MAX_BODY}."
+            )
+        );
+        // Undeclared (chunked) and too long: refused once the limit is passed.
+        let chunk = Bytes::from(vec![b' '; 64 * 1024]);
+        let chunks = (0..MAX_BODY / chunk.len() + 1).map(|_| Ok(chunk.clone()));
+        let (status, why) =
+            refusal_of(post("/evaluate.json", &[], Chunks::new(chunks)), later()).await;
+        assert_eq!(status, 413);
+        assert!(
+            why.contains(&format!("the runner reads at most {MAX_BODY}")),
+            "{why}"
+        );
+        // Exactly the limit is read.
+        let chunks = (0..MAX_BODY / chunk.len()).map(|_| Ok(chunk.clone()));
+        let got = read(post("/evaluate.json", &[], Chunks::new(chunks)), later())
+            .await
+            .ok()
+            .expect("refused");
+        assert_eq!(got.body.len(), MAX_BODY);
+    }
+
+    #[tokio::test]
+    async fn a_body_that_breaks_off_is_refused() {
+        let broken = Chunks::new([
+            Ok(Bytes::from_static(b"{\"code\"")),
+            Err(std::io::Error::other("connection reset")),
+        ]);
+        let (status, why) = refusal_of(post("/evaluate.json", &[], broken), later()).await;
+        assert_eq!(status, 400);
+        assert_eq!(
+            why,
+            "local runner: the request's body could not be read (connection reset)."
+        );
+    }
+
+    #[tokio::test]
+    async fn a_body_not_in_by_the_deadline_is_refused() {
+        let mut endless = Chunks::new([Ok(Bytes::from_static(b"{"))]);
+        endless.endless = true;
+        let (status, why) = refusal_of(post("/evaluate.json", &[], endless), Instant::now()).await;
+        assert_eq!(status, 408);
+        assert_eq!(
+            why,
+            format!(
+                "local runner: the request did not arrive in full within {} s.",
+                REQUEST_DEADLINE.as_secs()
+            )
+        );
+    }
 }

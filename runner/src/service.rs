@@ -70,42 +70,154 @@ impl Response {
     }
 }
 
+/// What a request asks for, once its Host, Origin, method and path are found acceptable.
+#[derive(Debug, PartialEq, Eq)]
+enum Route {
+    About,
+    Preflight,
+    Crates,
+    Evaluate,
+}
+
+/// The page origin a request comes from, if it has one and it is allowed; a refusal if the
+/// request is not addressed to this runner (`port` on this machine), or comes from a page that
+/// is not allowed.
+fn admit<'a>(
+    port: u16,
+    origins: &[String],
+    request: &'a Request,
+) -> Result<Option<&'a str>, Response> {
+    let hosts = [format!("127.0.0.1:{port}"), format!("localhost:{port}")];
+    if !request
+        .host
+        .as_deref()
+        .is_some_and(|h| hosts.iter().any(|a| a == h))
+    {
+        return Err(refusal(
+            403,
+            &format!(
+                "the runner answers only requests addressed to {}.",
+                hosts[0]
+            ),
+        ));
+    }
+    match request.origin.as_deref() {
+        None => Ok(None),
+        Some(origin) if origins.iter().any(|a| a == origin) => Ok(Some(origin)),
+        Some(origin) => Err(refusal(
+            403,
+            &format!(
+                "requests from {origin} are refused; the runner accepts only the book's own pages ({}). \
+                 Start it with --allow-origin to add another.",
+                origins.join(", ")
+            ),
+        )),
+    }
+}
+
+/// What an admitted request asks for (`allowed`: whether it came from an allowed page), or the
+/// refusal.
+fn route(request: &Request, allowed: bool) -> Result<Route, Response> {
+    match (request.method.as_str(), request.path.as_str()) {
+        ("GET", "/") => Ok(Route::About),
+        ("OPTIONS", _) if allowed => Ok(Route::Preflight),
+        (_, "/evaluate.json" | "/meta/crates") if !allowed => Err(refusal(
+            403,
+            "the request has no Origin header; the runner answers only the book's own pages.",
+        )),
+        ("GET" | "POST", "/meta/crates") => Ok(Route::Crates),
+        ("POST", "/evaluate.json") => Ok(Route::Evaluate),
+        (_, "/evaluate.json") => Err(refusal(405, "send the code with POST.")),
+        _ => Err(refusal(
+            404,
+            "the runner answers only /evaluate.json and /meta/crates.",
+        )),
+    }
+}
+
+/// What `POST /evaluate.json` asks for.
+#[derive(Debug, PartialEq, Eq)]
+struct Evaluation {
+    code: String,
+    edition: &'static str,
+    release: bool,
+    tests: bool,
+}
+
+impl Evaluation {
+    /// The request in a JSON body, in the playground's terms, or the refusal: code longer than
+    /// `max_code` bytes is refused.
+    fn parse(body: &[u8], max_code: usize) -> Result<Evaluation, Response> {
+        let request: Value = serde_json::from_slice(body)
+            .map_err(|error| refusal(400, &format!("the request is not valid JSON ({error}).")))?;
+        let Some(code) = request.get("code").and_then(Value::as_str) else {
+            return Err(refusal(400, "the request has no \"code\" string."));
+        };
+        if code.len() > max_code {
+            return Err(refusal(
+                413,
+                &format!(
+                    "the code is {} bytes; the local runner takes at most {} bytes.",
+                    code.len(),
+                    max_code
+                ),
+            ));
+        }
+        let edition = match request.get("edition").map(|e| e.as_str()) {
+            None | Some(Some("")) => "2015",
+            Some(Some("2015")) => "2015",
+            Some(Some("2018")) => "2018",
+            Some(Some("2021")) => "2021",
+            Some(Some("2024")) => "2024",
+            Some(_) => {
+                return Err(refusal(
+                    400,
+                    "\"edition\" must be 2015, 2018, 2021 or 2024.",
+                ));
+            }
+        };
+        match request.get("version").map(|v| v.as_str()) {
+            None | Some(Some("stable" | "beta" | "nightly")) => {}
+            Some(_) => {
+                return Err(refusal(400, "\"version\" must be stable, beta or nightly."));
+            }
+        }
+        let release = match request.get("optimize") {
+            None | Some(Value::Null) => false,
+            Some(Value::String(level)) => level != "0",
+            Some(Value::Number(level)) => level.as_u64() != Some(0),
+            Some(_) => {
+                return Err(refusal(
+                    400,
+                    "\"optimize\" must be \"0\" (debug) or another level.",
+                ));
+            }
+        };
+        let tests = request
+            .get("tests")
+            .and_then(Value::as_bool)
+            .unwrap_or(false);
+        Ok(Evaluation {
+            code: code.to_string(),
+            edition,
+            release,
+            tests,
+        })
+    }
+}
+
 impl Service {
     /// Answers one request. It may take as long as a job (it waits for the gate and the
     /// sandbox), so `server` calls it on a blocking thread.
     pub fn respond(&self, request: &Request, abandoned: &Abandoned) -> Response {
-        let hosts = [
-            format!("127.0.0.1:{}", self.port),
-            format!("localhost:{}", self.port),
-        ];
-        if !request
-            .host
-            .as_deref()
-            .is_some_and(|h| hosts.iter().any(|a| a == h))
-        {
-            return refusal(
-                403,
-                &format!(
-                    "the runner answers only requests addressed to {}.",
-                    hosts[0]
-                ),
-            );
-        }
-        let origin = request.origin.as_deref();
-        let allowed = origin.filter(|o| self.origins.iter().any(|a| a == o));
-        if let (Some(origin), None) = (origin, allowed) {
-            return refusal(
-                403,
-                &format!(
-                    "requests from {origin} are refused; the runner accepts only the book's own pages ({}). \
-                     Start it with --allow-origin to add another.",
-                    self.origins.join(", ")
-                ),
-            );
-        }
-        let mut response = match (request.method.as_str(), request.path.as_str()) {
-            ("GET", "/") => Response::json(200, &self.about()),
-            ("OPTIONS", _) if allowed.is_some() => {
+        let allowed = match admit(self.port, &self.origins, request) {
+            Ok(allowed) => allowed,
+            Err(refusal) => return refusal,
+        };
+        let mut response = match route(request, allowed.is_some()) {
+            Err(refusal) => refusal,
+            Ok(Route::About) => Response::json(200, &self.about()),
+            Ok(Route::Preflight) => {
                 let mut r = Response::empty(204);
                 r.headers.extend([
                     ("Access-Control-Allow-Methods", "GET, POST, OPTIONS".into()),
@@ -118,17 +230,11 @@ impl Service {
                 }
                 r
             }
-            (_, "/evaluate.json" | "/meta/crates") if allowed.is_none() => refusal(
-                403,
-                "the request has no Origin header; the runner answers only the book's own pages.",
-            ),
-            ("GET" | "POST", "/meta/crates") => Response::json(200, &self.crate_list()),
-            ("POST", "/evaluate.json") => self.evaluate(&request.body, abandoned),
-            (_, "/evaluate.json") => refusal(405, "send the code with POST."),
-            _ => refusal(
-                404,
-                "the runner answers only /evaluate.json and /meta/crates.",
-            ),
+            Ok(Route::Crates) => Response::json(200, &self.crate_list()),
+            Ok(Route::Evaluate) => match Evaluation::parse(&request.body, self.max_code) {
+                Ok(evaluation) => self.evaluate(&evaluation, abandoned),
+                Err(refusal) => refusal,
+            },
         };
         if let Some(origin) = allowed {
             response.headers.extend([
@@ -169,46 +275,7 @@ impl Service {
         json!({ "crates": crates })
     }
 
-    fn evaluate(&self, body: &[u8], abandoned: &Abandoned) -> Response {
-        let request: Value = match serde_json::from_slice(body) {
-            Ok(value) => value,
-            Err(error) => {
-                return refusal(400, &format!("the request is not valid JSON ({error})."));
-            }
-        };
-        let Some(code) = request.get("code").and_then(Value::as_str) else {
-            return refusal(400, "the request has no \"code\" string.");
-        };
-        if code.len() > self.max_code {
-            return refusal(
-                413,
-                &format!(
-                    "the code is {} bytes; the local runner takes at most {} bytes.",
-                    code.len(),
-                    self.max_code
-                ),
-            );
-        }
-        let edition = match request.get("edition").map(|e| e.as_str()) {
-            None | Some(Some("")) => "2015",
-            Some(Some(e @ ("2015" | "2018" | "2021" | "2024"))) => e,
-            Some(_) => return refusal(400, "\"edition\" must be 2015, 2018, 2021 or 2024."),
-        };
-        match request.get("version").map(|v| v.as_str()) {
-            None | Some(Some("stable" | "beta" | "nightly")) => {}
-            Some(_) => return refusal(400, "\"version\" must be stable, beta or nightly."),
-        }
-        let release = match request.get("optimize") {
-            None | Some(Value::Null) => false,
-            Some(Value::String(level)) => level != "0",
-            Some(Value::Number(level)) => level.as_u64() != Some(0),
-            Some(_) => return refusal(400, "\"optimize\" must be \"0\" (debug) or another level."),
-        };
-        let tests = request
-            .get("tests")
-            .and_then(Value::as_bool)
-            .unwrap_or(false);
-
+    fn evaluate(&self, evaluation: &Evaluation, abandoned: &Abandoned) -> Response {
         let _turn = match self.gate.enter(abandoned) {
             Ok(turn) => turn,
             Err(Busy::QueueFull { waiting }) => {
@@ -233,10 +300,10 @@ impl Service {
             }
         };
         let job = Job {
-            code,
-            edition,
-            release,
-            tests,
+            code: &evaluation.code,
+            edition: evaluation.edition,
+            release: evaluation.release,
+            tests: evaluation.tests,
             abandoned,
         };
         match self.sandbox.evaluate(&job, _turn.slot) {
@@ -273,4 +340,245 @@ impl Service {
 pub fn refusal(status: u16, why: &str) -> Response {
     let text = format!("local runner: {why}");
     Response::json(status, &json!({ "result": text, "error": text }))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const PORT: u16 = 3001;
+    const BOOK: &str = "http://127.0.0.1:3000";
+
+    fn request(method: &str, path: &str, host: Option<&str>, origin: Option<&str>) -> Request {
+        Request {
+            method: method.into(),
+            path: path.into(),
+            host: host.map(Into::into),
+            origin: origin.map(Into::into),
+            private_network: false,
+            body: Vec::new(),
+        }
+    }
+
+    fn origins() -> Vec<String> {
+        vec![BOOK.to_string(), "http://localhost:3000".to_string()]
+    }
+
+    /// What `admit` makes of a request to this `host` from this `origin`.
+    fn admitted(host: Option<&str>, origin: Option<&str>) -> Result<Option<String>, Response> {
+        let request = request("POST", "/evaluate.json", host, origin);
+        admit(PORT, &origins(), &request).map(|allowed| allowed.map(str::to_string))
+    }
+
+    /// The status of a refusal and the reason it gives (what book.js shows).
+    fn refusal_of<T: std::fmt::Debug>(result: Result<T, Response>) -> (u16, String) {
+        match result {
+            Ok(accepted) => panic!("accepted: {accepted:?}"),
+            Err(refusal) => {
+                let body: Value = serde_json::from_slice(&refusal.body).unwrap();
+                assert_eq!(body["result"], body["error"]);
+                let reason = body["result"].as_str().unwrap();
+                let reason = reason.strip_prefix("local runner: ").unwrap();
+                (refusal.status, reason.to_string())
+            }
+        }
+    }
+
+    #[test]
+    fn only_requests_addressed_to_this_runner_are_admitted() {
+        for host in ["127.0.0.1:3001", "localhost:3001"] {
+            assert_eq!(admitted(Some(host), None).ok(), Some(None), "{host}");
+        }
+        // No Host, another port, another name (a DNS rebinding page), no port.
+        for host in [
+            None,
+            Some("127.0.0.1:3002"),
+            Some("evil.example:3001"),
+            Some("127.0.0.1"),
+        ] {
+            let (status, why) = refusal_of(admitted(host, None));
+            assert_eq!(status, 403, "{host:?}");
+            assert_eq!(
+                why,
+                "the runner answers only requests addressed to 127.0.0.1:3001."
+            );
+        }
+    }
+
+    #[test]
+    fn only_the_books_pages_are_admitted() {
+        let from = |origin| admitted(Some("127.0.0.1:3001"), Some(origin));
+        for origin in [BOOK, "http://localhost:3000"] {
+            assert_eq!(from(origin).ok(), Some(Some(origin.to_string())));
+        }
+        for origin in [
+            "http://evil.example",
+            "http://127.0.0.1:3000/",
+            "null",
+            "http://127.0.0.1:30001",
+        ] {
+            let (status, why) = refusal_of(from(origin));
+            assert_eq!(status, 403, "{origin}");
+            assert!(
+                why.starts_with(&format!("requests from {origin} are refused")),
+                "{why}"
+            );
+            assert!(why.contains("--allow-origin"), "{why}");
+        }
+    }
+
+    #[test]
+    fn each_method_and_path_goes_to_its_route_or_is_refused() {
+        let route_of = |method, path, allowed| route(&request(method, path, None, None), allowed);
+        for (method, path, allowed, expected) in [
+            ("GET", "/", false, Route::About),
+            ("GET", "/", true, Route::About),
+            ("OPTIONS", "/evaluate.json", true, Route::Preflight),
+            ("GET", "/meta/crates", true, Route::Crates),
+            ("POST", "/meta/crates", true, Route::Crates),
+            ("POST", "/evaluate.json", true, Route::Evaluate),
+        ] {
+            assert_eq!(
+                route_of(method, path, allowed).ok(),
+                Some(expected),
+                "{method} {path}"
+            );
+        }
+        for (method, path, allowed, status, reason) in [
+            ("POST", "/evaluate.json", false, 403, "no Origin header"),
+            ("OPTIONS", "/evaluate.json", false, 403, "no Origin header"),
+            ("GET", "/meta/crates", false, 403, "no Origin header"),
+            (
+                "GET",
+                "/evaluate.json",
+                true,
+                405,
+                "send the code with POST",
+            ),
+            (
+                "PUT",
+                "/meta/crates",
+                true,
+                404,
+                "only /evaluate.json and /meta/crates",
+            ),
+            (
+                "GET",
+                "/etc/passwd",
+                true,
+                404,
+                "only /evaluate.json and /meta/crates",
+            ),
+            (
+                "POST",
+                "/",
+                false,
+                404,
+                "only /evaluate.json and /meta/crates",
+            ),
+        ] {
+            let (got, why) = refusal_of(route_of(method, path, allowed));
+            assert_eq!(got, status, "{method} {path}: {why}");
+            assert!(why.contains(reason), "{method} {path}: {why}");
+        }
+    }
+
+    fn evaluation(code: &str, edition: &'static str, release: bool, tests: bool) -> Evaluation {
+        Evaluation {
+            code: code.into(),
+            edition,
+            release,
+            tests,
+        }
+    }
+
+    #[test]
+    fn a_good_evaluation_request_is_read() {
+        for (body, expected) in [
+            // What book.js sends (its code exactly as long as the limit, 12 bytes).
+            (
+                r#"{"version":"stable","optimize":"0","code":"fn main() {}","edition":"2024"}"#,
+                evaluation("fn main() {}", "2024", false, false),
+            ),
+            // The playground's defaults for what is left out.
+            (r#"{"code":"x"}"#, evaluation("x", "2015", false, false)),
+            (
+                r#"{"code":"x","edition":""}"#,
+                evaluation("x", "2015", false, false),
+            ),
+            (
+                r#"{"code":"x","edition":"2018","optimize":"3"}"#,
+                evaluation("x", "2018", true, false),
+            ),
+            (
+                r#"{"code":"x","edition":"2021","optimize":2}"#,
+                evaluation("x", "2021", true, false),
+            ),
+            (
+                r#"{"code":"x","optimize":0,"version":"nightly"}"#,
+                evaluation("x", "2015", false, false),
+            ),
+            (
+                r#"{"code":"x","optimize":null,"tests":true}"#,
+                evaluation("x", "2015", false, true),
+            ),
+            // Unknown fields are ignored, as the playground does.
+            (
+                r#"{"code":"x","channel":"beta","crateType":"bin"}"#,
+                evaluation("x", "2015", false, false),
+            ),
+        ] {
+            match Evaluation::parse(body.as_bytes(), 12) {
+                Ok(read) => assert_eq!(read, expected, "{body}"),
+                Err(refusal) => {
+                    panic!("{body} refused: {}", String::from_utf8_lossy(&refusal.body))
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn bad_evaluation_requests_are_refused_with_the_reason() {
+        for (body, status, reason) in [
+            (
+                r#"{"code": "fn main() {}"#,
+                400,
+                "the request is not valid JSON (EOF while parsing",
+            ),
+            ("", 400, "the request is not valid JSON"),
+            ("code=fn+main", 400, "the request is not valid JSON"),
+            ("[1]", 400, "the request has no \"code\" string."),
+            (
+                r#"{"edition":"2024"}"#,
+                400,
+                "the request has no \"code\" string.",
+            ),
+            (r#"{"code":5}"#, 400, "the request has no \"code\" string."),
+            (
+                r#"{"code":"x","edition":"2017"}"#,
+                400,
+                "\"edition\" must be 2015, 2018, 2021 or 2024.",
+            ),
+            (r#"{"code":"x","edition":2024}"#, 400, "\"edition\" must be"),
+            (
+                r#"{"code":"x","version":"1.88"}"#,
+                400,
+                "\"version\" must be stable, beta or nightly.",
+            ),
+            (
+                r#"{"code":"x","optimize":true}"#,
+                400,
+                "\"optimize\" must be \"0\" (debug) or another level.",
+            ),
+            (
+                r#"{"code":"0123456789A"}"#,
+                413,
+                "the code is 11 bytes; the local runner takes at most 10 bytes.",
+            ),
+        ] {
+            let (got, why) = refusal_of(Evaluation::parse(body.as_bytes(), 10));
+            assert_eq!(got, status, "{body}: {why}");
+            assert!(why.starts_with(reason), "{body}: {why}");
+        }
+    }
 }

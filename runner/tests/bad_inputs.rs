@@ -211,11 +211,20 @@ fn code_over_the_size_limit_is_refused() {
 
 #[test]
 fn a_busy_runner_says_so() {
-    let runner = Runner::start(&["--jobs", "1", "--queue", "0", "--run-timeout", "1"]);
+    let runner = Runner::start(&["--jobs", "1", "--queue", "0", "--run-timeout", "2"]);
+    assert!(runner.job_processes().is_empty());
     std::thread::scope(|scope| {
         let slow = scope.spawn(|| runner.evaluate("fn main() { loop {} }"));
-        // Let the slow run take the only turn.
-        std::thread::sleep(Duration::from_millis(400));
+        // The slow run holds the only turn once its compiler runs, and keeps it while compiling
+        // and for the 2 s its program may run.
+        let patience = Instant::now();
+        while runner.job_processes().is_empty() {
+            assert!(
+                patience.elapsed() < Duration::from_secs(60) && !slow.is_finished(),
+                "the slow run never started"
+            );
+            std::thread::sleep(Duration::from_millis(10));
+        }
         let reply = runner.evaluate("fn main() {}");
         assert_eq!(reply.status, 503);
         assert!(reply.result().contains("busy"), "{}", reply.body);

@@ -338,11 +338,12 @@ impl Runner {
     pub fn job_processes(&self) -> Vec<String> {
         // The users of this runner's slots (see runner/src/sandbox.rs, UID_BASE).
         let first = 0x5EED_0000 + (self.pid() % 65536) * 64;
-        processes()
-            .into_iter()
+        let all = processes();
+        all.iter()
             .filter(|p| {
                 p.pid != self.pid()
-                    && (descends_from(p.pid, self.pid()) || (first..first + 64).contains(&p.uid))
+                    && (descends_from(&all, p.pid, self.pid())
+                        || (first..first + 64).contains(&p.uid))
             })
             .map(|p| format!("{} {}", p.pid, p.cmdline))
             .collect()
@@ -439,8 +440,9 @@ pub fn processes() -> Vec<Process> {
     found
 }
 
-fn descends_from(pid: u32, ancestor: u32) -> bool {
-    let all = processes();
+/// Whether `pid` descends from `ancestor`, going by one list of the machine's processes (read
+/// once: reading /proc for each step made a look at a busy machine take seconds).
+fn descends_from(all: &[Process], pid: u32, ancestor: u32) -> bool {
     let mut current = pid;
     for _ in 0..64 {
         let Some(p) = all.iter().find(|p| p.pid == current) else {
