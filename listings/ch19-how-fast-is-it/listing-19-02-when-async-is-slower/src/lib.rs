@@ -1,8 +1,8 @@
-// Where the book's executor loses to threads: jobs that only compute, and a
-// short job queued behind a long one (the workloads that `main.rs` measures),
-// and a call that blocks inside a task, with the fix (the tests). The executor
-// and its timer are Listing 18-3's, repeated so that this file stands alone
-// (without join handles, which nothing here needs).
+//! Where the book's executor loses to threads: jobs that only compute, and a
+//! short job queued behind a long one (the workloads that `main.rs` measures),
+//! and a call that blocks inside a task, with the fix (the tests). The executor
+//! and its timer are Listing 18-3's, repeated so that this file stands alone
+//! (without join handles, which nothing here needs).
 
 extern crate futures;
 
