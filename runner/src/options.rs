@@ -224,7 +224,9 @@ mod tests {
         let error = parse(&["--insecur"]).unwrap_err();
         assert_eq!(error.kind(), ErrorKind::UnknownArgument);
         assert!(
-            error.to_string().contains("similar argument exists: '--insecure'"),
+            error
+                .to_string()
+                .contains("similar argument exists: '--insecure'"),
             "{error}"
         );
     }

@@ -518,7 +518,12 @@ mod tests {
     async fn a_body_not_in_by_the_deadline_is_refused() {
         let mut endless = Chunks::new([Ok(Bytes::from_static(b"{"))]);
         endless.endless = true;
-        let (status, why) = refusal_of(post("/evaluate.json", &[], endless), Instant::now()).await;
+        // The deadline has passed already; had `read` no deadline, it would wait for ever, so
+        // the test gives up after 30 s.
+        let reading = refusal_of(post("/evaluate.json", &[], endless), Instant::now());
+        let (status, why) = tokio::time::timeout(Duration::from_secs(30), reading)
+            .await
+            .expect("the body was awaited past its deadline");
         assert_eq!(status, 408);
         assert_eq!(
             why,
