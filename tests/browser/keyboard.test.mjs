@@ -1,8 +1,8 @@
 // The book by keyboard alone (theme/code-editor.js, theme/keyboard-access.js): a reader Tabs to a
 // runnable block, edits it with keys that are also the book's shortcuts (none of them fires),
-// runs it with Ctrl-Enter, reads the output from the block's live region, leaves with Escape and
-// Tab, and reaches every button of the block, each visible while it has focus. No mouse: only
-// `page.keyboard`, never a click or a hover.
+// runs it with Ctrl-Enter, reads the output from the block's live region, stops editing with
+// Escape, and Tabs on through every button of the block, each visible while it has focus, and
+// out of it. No mouse: only `page.keyboard`, never a click or a hover.
 import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
 import { chapter, launch, normalize, openPage, screenshot, url } from "./support.mjs";
@@ -18,7 +18,11 @@ after(async () => {
 /** Enough Tab presses to reach any block of a chapter from the top of the page. */
 const MAX_TABS = 400;
 
-/** Where the focus is, seen from `block` (the <pre> of a code block) or from any block. */
+/**
+ * Where the focus is, seen from `block` (the <pre> of a code block) or from any runnable block:
+ * "code" (the code, not editable), "editing" (the code, editable), "inside" (elsewhere in the
+ * block), "outside" or "nowhere".
+ */
 function whereIsFocus(page, block = null) {
     return page.evaluate((mine) => {
         const active = document.activeElement;
@@ -30,11 +34,8 @@ function whereIsFocus(page, block = null) {
         if (!inBlock) {
             return { where: "outside", tag: active.tagName, text: (active.textContent || "").trim().slice(0, 60) };
         }
-        if (active === pre) {
-            return { where: "block" };
-        }
-        if (active.isContentEditable) {
-            return { where: "code" };
+        if (active === pre.querySelector("code")) {
+            return { where: active.isContentEditable ? "editing" : "code" };
         }
         return { where: "inside", tag: active.tagName, label: active.getAttribute("aria-label") };
     }, block);
@@ -74,6 +75,7 @@ function axSummary(node) {
         name: node.name?.value || "",
         description: node.description?.value || "",
         live: property("live"),
+        readonly: property("readonly"),
     };
 }
 
@@ -106,7 +108,10 @@ function bookState(page) {
     }));
 }
 
-/** Tab from where the focus is until it lands on a runnable code block; fails if it never does. */
+/**
+ * Tab from where the focus is until it lands in a runnable code block, and return the block;
+ * fails if it never does, or if it lands anywhere but on the code, not yet editable.
+ */
 async function tabToRunnableBlock(page) {
     for (let i = 0; i < MAX_TABS; i++) {
         await page.keyboard.press("Tab");
@@ -116,10 +121,10 @@ async function tabToRunnableBlock(page) {
         }
         assert.equal(
             focus.where,
-            "block",
-            `Tab's first stop in a code block is its ${focus.where} (${JSON.stringify(focus)}), not the block as a whole`,
+            "code",
+            `Tab's first stop in a code block is ${JSON.stringify(focus)}, not its code, not yet editable`,
         );
-        const block = await page.evaluateHandle(() => document.activeElement);
+        const block = await page.evaluateHandle(() => document.activeElement.closest("pre"));
         const runnable = await block.evaluate((pre) => !pre.querySelector("code").classList.contains("no_run"));
         if (runnable) {
             return block;
@@ -140,24 +145,28 @@ test("a runnable block, by keyboard alone: edit with the book's shortcut keys, r
     const start = await bookState(page);
 
     const block = await tabToRunnableBlock(page);
-    const asBlock = await focusedAxNode(page);
-    assert.equal(asBlock.role, "group", "the block as a whole is a named group");
-    assert.match(asBlock.name, /Enter edits/, `its name says how to edit: "${asBlock.name}"`);
-    assert.match(asBlock.name, /Ctrl-Enter runs/, `its name says how to run: "${asBlock.name}"`);
-    assert.match(asBlock.description, /Tab indents/, `its description announces Tab: "${asBlock.description}"`);
-    assert.match(asBlock.description, /Escape stops editing/, `its description says how to leave: "${asBlock.description}"`);
-    assert.ok((await focusedLooks(page)).ring, "the block shows a focus ring");
+    const asCode = await focusedAxNode(page);
+    assert.equal(asCode.role, "textbox", "the code is a text box");
+    assert.equal(asCode.readonly, true, "the code is read-only until Enter");
+    assert.match(asCode.name, /Enter edits/, `its name says how to edit: "${asCode.name}"`);
+    assert.match(asCode.name, /Ctrl-Enter runs/, `its name says how to run: "${asCode.name}"`);
+    assert.match(asCode.description, /Tab indents/, `its description announces Tab: "${asCode.description}"`);
+    assert.match(asCode.description, /Escape stops editing/, `its description says how to leave: "${asCode.description}"`);
+    assert.ok((await focusedLooks(page)).ring, "the code shows a focus ring");
 
     // Enter starts editing. What is typed below holds every key the book takes on the document
     // (mdBook 0.5.4's book.js and searcher.js): s and / (search), ? (help), ArrowLeft and
     // ArrowRight (previous and next chapter), ArrowUp, ArrowDown and Enter (search results), and
     // Tab, which indents here.
+    const navigations = [];
+    page.on("framenavigated", (frame) => frame === page.mainFrame() && navigations.push(frame.url()));
     await page.keyboard.press("Enter");
-    assert.equal((await whereIsFocus(page, block)).where, "code", "Enter on the block starts editing it");
+    assert.equal((await whereIsFocus(page, block)).where, "editing", "Enter on the code makes it editable");
     await page.keyboard.press("ControlOrMeta+A");
     await page.keyboard.type("fn main() {");
     await page.keyboard.press("Enter");
     await page.keyboard.press("Tab");
+    assert.equal((await whereIsFocus(page, block)).where, "editing", "Tab while editing left the code");
     await page.keyboard.type('println!("s/? {}", 7)');
     await page.keyboard.press("ArrowLeft");
     await page.keyboard.press("ArrowLeft");
@@ -170,8 +179,9 @@ test("a runnable block, by keyboard alone: edit with the book's shortcut keys, r
     await page.keyboard.press("ArrowUp");
     await page.keyboard.press("ArrowDown");
     const typed = 'fn main() {\n    println!("s/? {}", 6 * 7);\n}';
+    assert.deepEqual(navigations, [], "a key typed in the code changed the page");
     assert.deepEqual(await bookState(page), start, "a key typed in the block set off one of the book's shortcuts");
-    assert.equal((await whereIsFocus(page, block)).where, "code", "the focus stayed in the code while typing");
+    assert.equal((await whereIsFocus(page, block)).where, "editing", "the focus stayed in the code while typing");
     // What the reader sees (select-all leaves the listing's hidden lines in place, still run).
     assert.equal(normalize(await block.evaluate((pre) => pre.querySelector("code").innerText)), typed);
 
@@ -181,11 +191,9 @@ test("a runnable block, by keyboard alone: edit with the book's shortcut keys, r
     const beforeRun = await axNodeOf(page, region);
     assert.equal(beforeRun.live, "polite", `the output region is live to assistive technology: ${JSON.stringify(beforeRun)}`);
     await page.keyboard.press("ControlOrMeta+Enter");
-    await page.waitForFunction(
-        (r) => r.textContent !== "" && r.textContent !== "Running...",
-        region,
-        { timeout: 60_000 },
-    );
+    // Ctrl-Enter writes "Running..." at once, then the runner's answer.
+    assert.notEqual(await region.evaluate((r) => r.textContent), "", "Ctrl-Enter did not start a run");
+    await page.waitForFunction((r) => r.textContent !== "Running...", region, { timeout: 60_000 });
     assert.equal(normalize(await region.evaluate((r) => r.textContent)), "s/? 42");
     assert.ok(
         await block.evaluate((pre, r) => pre.querySelector(".result") === r, region),
@@ -193,11 +201,12 @@ test("a runnable block, by keyboard alone: edit with the book's shortcut keys, r
     );
     await screenshot(page, "keyboard-run");
 
-    // Escape leaves editing for the block; Tab then visits its buttons, each visible while
-    // focused, and leaves the block.
+    // Escape stops editing and leaves the focus on the code; Tab then visits the block's buttons,
+    // each visible while focused, and leaves the block.
     await page.keyboard.press("Escape");
-    assert.equal((await whereIsFocus(page, block)).where, "block", "Escape puts the focus on the block as a whole");
-    assert.ok((await focusedLooks(page)).ring, "the block shows a focus ring after Escape");
+    assert.equal((await whereIsFocus(page, block)).where, "code", "Escape leaves the focus on the code, not editable");
+    assert.ok((await focusedLooks(page)).ring, "the code shows a focus ring after Escape");
+    assert.deepEqual(await bookState(page), start, "Escape in the code set off one of the book's shortcuts");
     const buttons = await block.evaluate((pre) =>
         Array.from(pre.querySelectorAll(".buttons button"))
             .filter((b) => !b.hidden && !b.classList.contains("hidden"))
@@ -224,6 +233,7 @@ test("a runnable block, by keyboard alone: edit with the book's shortcut keys, r
     }
     assert.deepEqual(visited, buttons, "Tab visits every button of the block, in order");
     assert.deepEqual(await bookState(page), start, "leaving the block set off one of the book's shortcuts");
+    assert.deepEqual(navigations, [], "a key pressed in the block changed the page");
 
     // Back to the block's Undo button, which puts back the listing and empties the output.
     for (let i = 0; i < buttons.length; i++) {
@@ -264,14 +274,21 @@ test("a wide code block that is not editable scrolls with the arrow keys, and th
         });
     }
     assert.ok(found, `Tab never reached a wide, non-editable code block on ${ch07.html}`);
+    const navigations = [];
+    page.on("framenavigated", (frame) => frame === page.mainFrame() && navigations.push(frame.url()));
     await page.keyboard.press("ArrowRight");
-    await page.waitForFunction(() => document.activeElement.scrollLeft > 0);
-    assert.deepEqual(await bookState(page), start, "ArrowRight on a wide block changed the page");
+    // The browser scrolls smoothly, or book.js goes to the next chapter.
+    await Promise.race([
+        page.waitForFunction(() => document.activeElement.scrollLeft > 0),
+        page.waitForEvent("framenavigated"),
+    ]);
+    assert.deepEqual(navigations, [], "ArrowRight on a wide block changed the page");
+    assert.deepEqual(await bookState(page), start, "ArrowRight on a wide block set off one of the book's shortcuts");
     await context.close();
     assert.deepEqual(problems.console, []);
 });
 
-test("print.html has no editor: nothing editable, no Undo buttons, no Tab stops for it", async () => {
+test("print.html has no editor: nothing editable, no text boxes, no Undo buttons, no live regions", async () => {
     const { context, page, problems } = await openPage(browser);
     // print.html prints itself on load; what the scripts did is all there when the DOM is ready.
     await page.goto(url("print.html"), { waitUntil: "domcontentloaded" });
@@ -280,10 +297,10 @@ test("print.html has no editor: nothing editable, no Undo buttons, no Tab stops 
         editable: document.querySelectorAll("[contenteditable]").length,
         undo: document.querySelectorAll(".reset-button").length,
         regions: document.querySelectorAll("pre [aria-live]").length,
-        stops: document.querySelectorAll("pre[tabindex]").length,
+        textboxes: document.querySelectorAll('pre [role="textbox"]').length,
     }));
     assert.ok(found.rust > 0, "print.html holds no Rust block, so this test checks nothing");
-    assert.deepEqual({ ...found, rust: 0 }, { rust: 0, editable: 0, undo: 0, regions: 0, stops: 0 });
+    assert.deepEqual({ ...found, rust: 0 }, { rust: 0, editable: 0, undo: 0, regions: 0, textboxes: 0 });
     await context.close();
     assert.deepEqual(problems.external, []);
 });

@@ -73,11 +73,11 @@ async function edit(block, code) {
     await block.page().keyboard.insertText(code);
 }
 
-/** Whether a block can be edited in place: mdBook's ace editor, or a contenteditable block. */
+/** Whether a block can be edited in place: mdBook's ace editor, or theme/code-editor.js's. */
 function editable(block) {
     return block.evaluate((pre) => {
         const code = pre.querySelector("code");
-        return code.classList.contains("editable") || code.isContentEditable;
+        return code.classList.contains("editable") || code.classList.contains("book-editable");
     });
 }
 
