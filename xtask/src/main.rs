@@ -6,6 +6,8 @@ mod book;
 mod browser;
 mod cmd;
 mod compile_fail;
+mod fonts;
+mod highlight;
 mod includes;
 mod kernel;
 mod links;
@@ -39,6 +41,8 @@ cargo xtask <job>
   pdf            build the offline PDF into book/pdf/ with headless Chromium
   install-tools  install the pinned tools from ci/tools.toml (and mermaid's script into src/)
   kernel         run|test|bench: boot the companion kernel in QEMU, test it or measure it
+  assets         rebuild the generated theme files: theme/highlight.js (the chapters' languages
+                 only) and theme/fonts/ (mdBook's fonts subset to the characters the book uses)
   help           this text
 ";
 
@@ -72,6 +76,7 @@ fn run(args: &[String]) -> Result<()> {
         // Also copies mermaid's script out of the pinned mdbook-mermaid, for plain `mdbook serve`.
         "install-tools" => tools::install(&root).and_then(|()| book::prepare(&root)),
         "kernel" => kernel::main(&root, rest),
+        "assets" => highlight::generate(&root).and_then(|()| fonts::generate(&root)),
         "help" | "--help" | "-h" => {
             print!("{HELP}");
             Ok(())
@@ -116,7 +121,9 @@ fn test(root: &Path, args: &[String]) -> Result<()> {
     tools::install(root)?;
     let steps: &[(&str, Step)] = &[
         ("format, lints and spelling", tools::lint),
-        ("includes and listings", includes::check),
+        ("includes and listings", |root| {
+            includes::check(root).and_then(|()| highlight::check(root))
+        }),
         ("listing tests", listings::test),
         ("listing outputs", listings::check_outputs),
         ("benchmarks, quick mode", |root| {
@@ -129,7 +136,10 @@ fn test(root: &Path, args: &[String]) -> Result<()> {
             compile_fail::check,
         ),
         ("code in the chapters (mdbook test)", book::test),
-        ("book build and links", book::build_and_check_links),
+        ("book build and links", |root| {
+            book::build_and_check_links(root)
+                .and_then(|()| fonts::check(root, &root.join("book/html")))
+        }),
         ("offline PDF", pdf::test),
         ("the book in a browser", browser::test),
         ("kernel in QEMU", kernel::test),
