@@ -2,18 +2,24 @@
 // hosted site (book.toml's site-url), so that 404.html's links resolve as they do there, and with
 // the same caching.
 //
-//   node serve-static.mjs BOOK_HTML_DIR PORT [SITE_PATH]
+//   node serve-static.mjs BOOK_HTML_DIR PORT [SITE_PATH] [--gzip]
 //
+// With --gzip it compresses text (HTML, CSS, JavaScript, JSON, SVG) for a client that accepts it,
+// as GitHub Pages does: `cargo xtask lighthouse` measures pages so. The browser suite leaves it off.
 // It stops by itself when the process that started it (cargo xtask) is gone.
 import { createReadStream, statSync } from "node:fs";
 import { createServer } from "node:http";
 import { extname, join, resolve, sep } from "node:path";
+import { createGzip } from "node:zlib";
 
-const [dir, portText, sitePath = "/"] = process.argv.slice(2);
-if (!dir || !portText) {
-    console.error("usage: node serve-static.mjs BOOK_HTML_DIR PORT [SITE_PATH]");
+const options = process.argv.slice(2).filter((arg) => arg.startsWith("--"));
+const [dir, portText, sitePath = "/"] = process.argv.slice(2).filter((arg) => !arg.startsWith("--"));
+const unknown = options.filter((option) => option !== "--gzip");
+if (!dir || !portText || unknown.length > 0) {
+    console.error("usage: node serve-static.mjs BOOK_HTML_DIR PORT [SITE_PATH] [--gzip]");
     process.exit(2);
 }
+const gzip = options.includes("--gzip");
 const root = resolve(dir);
 const prefix = sitePath.endsWith("/") ? sitePath : sitePath + "/";
 const types = {
@@ -66,12 +72,17 @@ const server = createServer((request, response) => {
     const path = fileFor(urlPath);
     const status = path ? 200 : 404;
     const body = path || join(root, "404.html");
+    const type = types[extname(body)] || "application/octet-stream";
+    const compress =
+        gzip && /^(text\/|image\/svg|application\/json)/.test(type) && /\bgzip\b/.test(request.headers["accept-encoding"] || "");
     response.writeHead(status, {
-        "Content-Type": types[extname(body)] || "application/octet-stream",
+        "Content-Type": type,
         // As GitHub Pages sends: a page loads each file once, even one it names twice.
         "Cache-Control": "max-age=600",
+        ...(compress ? { "Content-Encoding": "gzip", Vary: "Accept-Encoding" } : {}),
     });
-    createReadStream(body).on("error", () => response.end()).pipe(response);
+    const file = createReadStream(body).on("error", () => response.end());
+    (compress ? file.pipe(createGzip({ level: 9 })) : file).pipe(response);
 });
 
 server.listen(Number(portText), "127.0.0.1", () => {

@@ -76,12 +76,12 @@ pub fn test(root: &Path) -> Result<()> {
 }
 
 /// A port of 127.0.0.1 that is free now.
-fn free_port() -> Result<u16> {
+pub fn free_port() -> Result<u16> {
     Ok(TcpListener::bind("127.0.0.1:0")?.local_addr()?.port())
 }
 
 /// The path the hosted site lives under (book.toml's `site-url`), e.g. `/futures-from-the-ground-up/`.
-fn site_path(root: &Path) -> Result<String> {
+pub fn site_path(root: &Path) -> Result<String> {
     let site = book::setting(root, &["output", "html", "site-url"])?.unwrap_or_default();
     let site = site.trim_matches('/');
     Ok(if site.is_empty() {
