@@ -10,6 +10,7 @@ mod fonts;
 mod highlight;
 mod includes;
 mod kernel;
+mod lighthouse;
 mod links;
 mod listings;
 mod miri;
@@ -41,6 +42,12 @@ cargo xtask <job>
   pdf            build the offline PDF into book/pdf/ with headless Chromium
   install-tools  install the pinned tools from ci/tools.toml (and mermaid's script into src/)
   kernel         run|test|bench: boot the companion kernel in QEMU, test it or measure it
+  lighthouse [--pages WORD..] [--runs N] [--anchor DIR [--anchor-pages WORD..]]
+                 measure every page with the pinned Lighthouse (mobile, simulated throttling,
+                 served with gzip; median of N runs, 3 by default) and write the table to
+                 target/lighthouse/report.md, beside the Async Book's figures (measured from
+                 the built mdBook folder DIR, its pages chosen by --anchor-pages, or those
+                 recorded in issue 18)
   assets         rebuild the generated theme files: theme/highlight.js (the chapters' languages
                  only) and theme/fonts/ (mdBook's fonts subset to the characters the book uses)
   help           this text
@@ -76,6 +83,7 @@ fn run(args: &[String]) -> Result<()> {
         // Also copies mermaid's script out of the pinned mdbook-mermaid, for plain `mdbook serve`.
         "install-tools" => tools::install(&root).and_then(|()| book::prepare(&root)),
         "kernel" => kernel::main(&root, rest),
+        "lighthouse" => lighthouse::main(&root, rest),
         "assets" => highlight::generate(&root).and_then(|()| fonts::generate(&root)),
         "help" | "--help" | "-h" => {
             print!("{HELP}");
@@ -120,7 +128,9 @@ fn test(root: &Path, args: &[String]) -> Result<()> {
         |name: &str| args.is_empty() || args.iter().any(|word| name.contains(word.as_str()));
     tools::install(root)?;
     let steps: &[(&str, Step)] = &[
-        ("format, lints and spelling", tools::lint),
+        ("format, lints and spelling", |root| {
+            tools::lint(root).and_then(|()| lighthouse::check_pins(root))
+        }),
         ("includes and listings", |root| {
             includes::check(root).and_then(|()| highlight::check(root))
         }),
