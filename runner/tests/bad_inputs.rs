@@ -217,14 +217,7 @@ fn a_busy_runner_says_so() {
         let slow = scope.spawn(|| runner.evaluate("fn main() { loop {} }"));
         // The slow run holds the only turn once its compiler runs, and keeps it while compiling
         // and for the 2 s its program may run.
-        let patience = Instant::now();
-        while runner.job_processes().is_empty() {
-            assert!(
-                patience.elapsed() < Duration::from_secs(60) && !slow.is_finished(),
-                "the slow run never started"
-            );
-            std::thread::sleep(Duration::from_millis(10));
-        }
+        runner.wait_for_a_job(|| slow.is_finished());
         let reply = runner.evaluate("fn main() {}");
         assert_eq!(reply.status, 503);
         assert!(reply.result().contains("busy"), "{}", reply.body);

@@ -172,8 +172,9 @@ fn main() {{
         );
         let (victim_reply, attacker_reply) = std::thread::scope(|scope| {
             let victim = scope.spawn(|| runner.evaluate(&victim));
-            // The victim compiles first; the attacker's 5 s overlap its 6 s of sleep.
-            std::thread::sleep(Duration::from_millis(300));
+            // The victim compiles first (it has its turn once its compiler runs), then the
+            // attacker; the attacker's 5 s overlap the victim's 6 s of sleep.
+            runner.wait_for_a_job(|| victim.is_finished());
             let attacker = runner.evaluate(&attacker);
             (victim.join().unwrap(), attacker)
         });

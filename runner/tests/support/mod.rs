@@ -349,6 +349,20 @@ impl Runner {
             .collect()
     }
 
+    /// Waits until a job of this runner has processes (its compiler or its program): it holds a
+    /// turn from then on. Fails after 60 s, or once `answered` says the request that asked for
+    /// the job has its answer already.
+    pub fn wait_for_a_job(&self, answered: impl Fn() -> bool) {
+        let patience = std::time::Instant::now();
+        while self.job_processes().is_empty() {
+            assert!(
+                patience.elapsed() < Duration::from_secs(60) && !answered(),
+                "the job never started"
+            );
+            std::thread::sleep(Duration::from_millis(10));
+        }
+    }
+
     /// Stops the runner with a signal and waits for it (at most 20 s).
     pub fn stop(&mut self, signal: i32) {
         // SAFETY: sends a signal to our own child.
