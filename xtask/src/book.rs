@@ -6,10 +6,6 @@ use anyhow::{Context, Result, bail};
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-/// Where `mdbook-mermaid`'s script is placed so that only pages with a diagram load it
-/// (see theme/mermaid-loader.js).
-const MERMAID_JS: &str = "src/assets/mermaid.min.js";
-
 /// `cargo xtask serve`.
 pub fn serve(root: &Path) -> Result<()> {
     tools::install(root)?;
@@ -38,9 +34,10 @@ pub fn serve(root: &Path) -> Result<()> {
         .run_interactive()
 }
 
-/// Everything a build needs that is not in git.
+/// Everything a build needs that is not in git: tools/mdbook-diagrams draws mermaid's diagrams
+/// with headless Chromium.
 pub fn prepare(root: &Path) -> Result<()> {
-    write_mermaid_script(root)
+    tools::require_system(root, "chromium")
 }
 
 /// `mdbook test` against one build of the crates the chapters use, run through the commands
@@ -67,7 +64,49 @@ pub fn build_and_check_links(root: &Path) -> Result<()> {
         started.elapsed().as_secs_f64(),
         BUILD_BUDGET.as_secs()
     );
-    links::check_fragments(&root.join("book/html"))
+    let html = root.join("book/html");
+    check_diagrams_drawn(&html)?;
+    links::check_fragments(&html)
+}
+
+/// Every diagram of the built book was finished at build time (tools/mdbook-diagrams): no page
+/// holds a mermaid block left for a script to draw, and every svgbob drawing has a `viewBox`,
+/// so it scales to the column instead of being cut.
+pub fn check_diagrams_drawn(html: &Path) -> Result<()> {
+    let svgbob = regex::Regex::new(r#"<svg\b[^>]*class="svgbob"[^>]*>"#).expect("pattern");
+    let mut pages = vec![html.to_path_buf()];
+    while let Some(dir) = pages.pop() {
+        for entry in
+            std::fs::read_dir(&dir).with_context(|| format!("cannot list {}", dir.display()))?
+        {
+            let path = entry?.path();
+            if path.is_dir() {
+                pages.push(path);
+                continue;
+            }
+            if path.extension().is_none_or(|e| e != "html") {
+                continue;
+            }
+            let page = std::fs::read_to_string(&path)?;
+            let name = crate::listings::relative(html, &path);
+            if page.contains("class=\"mermaid\"") {
+                bail!(
+                    "{name}: a mermaid diagram was left undrawn (`class=\"mermaid\"`): is the \
+                     `diagrams` preprocessor in book.toml, after mermaid?"
+                );
+            }
+            if let Some(tag) = svgbob
+                .find_iter(&page)
+                .find(|t| !t.as_str().to_lowercase().contains("viewbox="))
+            {
+                bail!(
+                    "{name}: an svgbob drawing has no viewBox, so it cannot scale to the column: {}",
+                    tag.as_str()
+                );
+            }
+        }
+    }
+    Ok(())
 }
 
 /// Part of `cargo xtask bench`: the median of five full `mdbook build`s must stay within
@@ -178,28 +217,6 @@ fn duplicated_rlib(dir: &Path) -> Result<Option<String>> {
         }
     }
     Ok(None)
-}
-
-/// Copies mermaid's script out of the pinned mdbook-mermaid (which embeds it) into the book.
-fn write_mermaid_script(root: &Path) -> Result<()> {
-    let target = root.join(MERMAID_JS);
-    if target.exists() {
-        return Ok(());
-    }
-    let scratch = root.join("target/mermaid-install");
-    let _ = std::fs::remove_dir_all(&scratch);
-    std::fs::create_dir_all(&scratch)?;
-    std::fs::write(scratch.join("book.toml"), "[book]\ntitle = \"scratch\"\n")?;
-    Cmd::new("mdbook-mermaid")
-        .arg("install")
-        .arg(&scratch)
-        .quiet()
-        .timeout(Duration::from_secs(60))
-        .read()?;
-    std::fs::create_dir_all(target.parent().context("path has a parent")?)?;
-    std::fs::copy(scratch.join("mermaid.min.js"), &target)
-        .context("mdbook-mermaid install wrote no mermaid.min.js")?;
-    Ok(())
 }
 
 /// A string setting of book.toml, by its path of keys, e.g. `["book", "title"]`.

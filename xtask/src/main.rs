@@ -40,16 +40,16 @@ cargo xtask <job>
                  the parts whose names contain one (e.g. `bench runner`)
   miri           run under Miri the listings it checks (the step `listings under Miri`)
   pdf            build the offline PDF into book/pdf/ with headless Chromium
-  install-tools  install the pinned tools from ci/tools.toml (and mermaid's script into src/)
+  install-tools  install the pinned tools from ci/tools.toml and the book's own from tools/
   kernel         run|test|bench: boot the companion kernel in QEMU, test it or measure it
+  assets         rebuild the generated theme files: theme/highlight.js (the chapters' languages
+                 only) and theme/fonts/ (mdBook's fonts subset to the characters the book uses)
   lighthouse [--pages WORD..] [--runs N] [--anchor DIR [--anchor-pages WORD..]]
                  measure every page with the pinned Lighthouse (mobile, simulated throttling,
                  served with gzip; median of N runs, 3 by default) and write the table to
                  target/lighthouse/report.md, beside the Async Book's figures (measured from
                  the built mdBook folder DIR, its pages chosen by --anchor-pages, or those
                  recorded in issue 18)
-  assets         rebuild the generated theme files: theme/highlight.js (the chapters' languages
-                 only) and theme/fonts/ (mdBook's fonts subset to the characters the book uses)
   help           this text
 ";
 
@@ -80,11 +80,11 @@ fn run(args: &[String]) -> Result<()> {
         "bench" => bench_job(&root, rest),
         "pdf" => tools::install(&root).and_then(|()| pdf::build(&root).map(|_| ())),
         "miri" => miri::check(&root),
-        // Also copies mermaid's script out of the pinned mdbook-mermaid, for plain `mdbook serve`.
+        // Also Chromium, which tools/mdbook-diagrams draws mermaid's diagrams with.
         "install-tools" => tools::install(&root).and_then(|()| book::prepare(&root)),
         "kernel" => kernel::main(&root, rest),
-        "lighthouse" => lighthouse::main(&root, rest),
         "assets" => highlight::generate(&root).and_then(|()| fonts::generate(&root)),
+        "lighthouse" => lighthouse::main(&root, rest),
         "help" | "--help" | "-h" => {
             print!("{HELP}");
             Ok(())

@@ -54,7 +54,7 @@ pub fn build(root: &Path) -> Result<PathBuf> {
         .args([
             "--no-pdf-header-footer",
             "--generate-pdf-document-outline",
-            // Let mermaid finish drawing before the page is printed.
+            // Diagrams arrive drawn (tools/mdbook-diagrams); this lets the web fonts load.
             "--virtual-time-budget=30000",
         ])
         .arg(format!("--print-to-pdf={}", pdf.display()))
@@ -273,6 +273,16 @@ fn check_diagrams(
                         chapter.file
                     );
                 }
+                // Drawn at build time, its labels stay text: the PDF's text layer holds them.
+                if let Some(word) = mermaid_label_word(body)
+                    && !text.contains(&word)
+                {
+                    bail!(
+                        "{name}: the mermaid diagram of {} that begins \"{first}\" is missing, or its \
+                         labels are not text (no \"{word}\" in the PDF's text)",
+                        chapter.file
+                    );
+                }
             } else if let Some(word) = longest_word(body) {
                 if !text.contains(&word) {
                     bail!(
@@ -285,6 +295,38 @@ fn check_diagrams(
         }
     }
     Ok(first_word)
+}
+
+/// The longest word of a mermaid diagram that mermaid shows (not one of its keywords).
+fn mermaid_label_word(source: &str) -> Option<String> {
+    const KEYWORDS: &[&str] = &[
+        "sequenceDiagram",
+        "stateDiagram",
+        "flowchart",
+        "participant",
+        "activate",
+        "deactivate",
+        "autonumber",
+        "subgraph",
+        "direction",
+        "classDef",
+        "linkStyle",
+        "critical",
+    ];
+    let label_text: String = source
+        .lines()
+        .map(|line| {
+            let line = line.trim();
+            // `participant K as Kettle` shows "Kettle"; the rest of a line shows as written.
+            line.split_once(" as ").map_or(line, |(_, shown)| shown)
+        })
+        .collect::<Vec<_>>()
+        .join("\n");
+    label_text
+        .split(|c: char| !c.is_alphabetic())
+        .filter(|w| w.len() >= 4 && !KEYWORDS.contains(w))
+        .max_by_key(|w| w.len())
+        .map(str::to_string)
 }
 
 fn longest_word(text: &str) -> Option<String> {

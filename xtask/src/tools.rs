@@ -35,7 +35,7 @@ pub fn install(root: &Path) -> Result<()> {
         .filter(|(name, version)| !installed.contains(&format!("{name} v{version}:")))
         .collect();
     if missing.is_empty() {
-        return Ok(());
+        return install_own_tools(root);
     }
     crate::section("installing pinned tools");
     eprintln!(
@@ -51,7 +51,74 @@ pub fn install(root: &Path) -> Result<()> {
             .run()
             .with_context(|| format!("installing {name} {version} failed; see the output above"))?;
     }
+    install_own_tools(root)
+}
+
+/// The book's own mdBook plugins, `tools/*` (mdbook-diagrams): installed with
+/// `cargo install --locked --path`, and again whenever their source changes, so that book.toml
+/// runs them by name as it runs the pinned ones and plain `mdbook` finds them too.
+fn install_own_tools(root: &Path) -> Result<()> {
+    let mut dirs: Vec<_> = std::fs::read_dir(root.join("tools"))
+        .context("cannot list tools/")?
+        .flatten()
+        .map(|entry| entry.path())
+        .filter(|path| path.join("Cargo.toml").exists())
+        .collect();
+    dirs.sort();
+    for dir in dirs {
+        let name = dir
+            .file_name()
+            .context("a tool has a name")?
+            .to_string_lossy()
+            .into_owned();
+        let stamp = root
+            .join("target/tools")
+            .join(format!("{name}.installed-from"));
+        let fingerprint = source_fingerprint(&dir)?;
+        if exists(&name) && std::fs::read_to_string(&stamp).is_ok_and(|s| s == fingerprint) {
+            continue;
+        }
+        crate::section(&format!(
+            "installing {name} from tools/{name} (its source changed)"
+        ));
+        Cmd::new("cargo")
+            .args(["install", "--locked", "--quiet", "--path"])
+            .arg(&dir)
+            .arg("--target-dir")
+            .arg(root.join("target/tools"))
+            .dir(root)
+            .timeout(Duration::from_secs(20 * 60))
+            .run()
+            .with_context(|| format!("installing {name} from tools/{name} failed; see above"))?;
+        std::fs::write(&stamp, fingerprint)?;
+    }
     Ok(())
+}
+
+/// Every file of a tool's folder (but its build output), by path and content.
+fn source_fingerprint(dir: &Path) -> Result<String> {
+    use std::hash::{Hash, Hasher};
+    let mut files = Vec::new();
+    let mut pending = vec![dir.to_path_buf()];
+    while let Some(folder) = pending.pop() {
+        for entry in std::fs::read_dir(&folder)?.flatten() {
+            let path = entry.path();
+            if path.is_dir() {
+                if path.file_name().is_some_and(|n| n != "target") {
+                    pending.push(path);
+                }
+            } else {
+                files.push(path);
+            }
+        }
+    }
+    files.sort();
+    let mut hasher = std::collections::hash_map::DefaultHasher::new();
+    for file in files {
+        file.strip_prefix(dir)?.hash(&mut hasher);
+        std::fs::read(&file)?.hash(&mut hasher);
+    }
+    Ok(format!("{:016x}\n", hasher.finish()))
 }
 
 /// Makes sure a program (or, for a path starting with `/`, a file such as a font) from a Debian
