@@ -36,11 +36,12 @@ async function layoutProblems(page) {
     return page.evaluate(() => {
         const problems = [];
         const column = document.querySelector("main").getBoundingClientRect();
-        const shown = Array.from(document.querySelectorAll("main .diagram > svg")).filter(
+        // svgbob's drawings are looked at even outside a .diagram box (as mdbook-svgbob leaves them).
+        const shown = Array.from(document.querySelectorAll("main .diagram > svg, main svg.svgbob")).filter(
             (svg) => getComputedStyle(svg).display !== "none",
         );
         shown.forEach((svg, index) => {
-            const name = `diagram ${index + 1} (${svg.closest(".diagram").className})`;
+            const name = `diagram ${index + 1} (${svg.closest(".diagram")?.className || svg.className.baseVal})`;
             const box = svg.parentElement;
             const rect = svg.getBoundingClientRect();
             const boxRect = box.getBoundingClientRect();

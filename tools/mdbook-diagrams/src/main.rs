@@ -221,7 +221,7 @@ fn draw_mermaid<'a>(
                     drawings.insert((*theme, *source), svg.clone());
                 }
                 Err(error) => errors.push(format!(
-                    "{}: mermaid cannot draw {}: {error}",
+                    "{}: mermaid cannot draw {}:\n{error}",
                     name(*chapter),
                     mermaid::describe(source)
                 )),

@@ -37,7 +37,7 @@ pub fn figure(id: &str, drawings: &[String]) -> String {
 
 /// How a diagram is named in an error: the first line of its text.
 pub fn describe(source: &str) -> String {
-    format!("the mermaid diagram that begins `{}`", first_line(source))
+    format!("the diagram that begins `{}`", first_line(source))
 }
 
 #[cfg(test)]
