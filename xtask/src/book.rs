@@ -254,15 +254,22 @@ mod tests {
     fn an_undrawn_mermaid_block_or_an_svgbob_drawing_without_a_view_box_fails() {
         let fine = r#"<div class="diagram"><svg viewbox="0 0 9 9" class="svgbob"></svg></div>"#;
         let undrawn = r#"<pre class="mermaid">graph TD</pre>"#;
-        let uncut = r#"<svg xmlns="http://www.w3.org/2000/svg" width="560" height="176" class="svgbob">"#;
+        let uncut =
+            r#"<svg xmlns="http://www.w3.org/2000/svg" width="560" height="176" class="svgbob">"#;
         let ok = built(&[("a.html", fine)]);
         check_diagrams_drawn(&ok).unwrap();
         let left = built(&[("a.html", fine), ("sub/b.html", undrawn)]);
         let error = check_diagrams_drawn(&left).unwrap_err().to_string();
-        assert!(error.contains("b.html") && error.contains("undrawn"), "{error}");
+        assert!(
+            error.contains("b.html") && error.contains("undrawn"),
+            "{error}"
+        );
         let cut = built(&[("a.html", fine), ("sub/b.html", fine), ("c.html", uncut)]);
         let error = check_diagrams_drawn(&cut).unwrap_err().to_string();
-        assert!(error.contains("c.html") && error.contains("no viewBox"), "{error}");
+        assert!(
+            error.contains("c.html") && error.contains("no viewBox"),
+            "{error}"
+        );
         for dir in [ok, left, cut] {
             let _ = std::fs::remove_dir_all(dir);
         }
