@@ -125,7 +125,7 @@ function compressible(contentType) {
 /**
  * Loads `address` in a fresh context (empty cache) and waits for the network to be idle. Returns
  * every response from the book's own server with its body's size, raw and as gzip -9 would send it
- * (fonts and PNGs are sent as they are), and, apart, the requests to anywhere else (the
+ * (fonts and PNG images are sent as they are), and, apart, the requests to anywhere else (the
  * playground's crate list, which the test environment answers from the local runner for our book
  * and refuses for the baseline; the hosted site sends both books to the same public playground, so
  * they are left out of the sum).
