@@ -62,8 +62,9 @@
         }
         edit(false);
 
-        // A click (or a tap) edits where it lands: editable before the browser places the caret.
-        code.addEventListener("pointerdown", function () {
+        // A click (or a tap; not a swipe that scrolls) edits where it lands: editable before the
+        // browser places the caret.
+        code.addEventListener("mousedown", function () {
             if (!code.isContentEditable) {
                 edit(true);
             }
