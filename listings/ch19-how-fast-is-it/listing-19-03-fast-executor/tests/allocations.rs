@@ -3,11 +3,12 @@
 //! of each thread apart, so that the test harness's own, on its thread,
 //! cannot land in the count.
 
+mod support;
+
 use listing_19_03_fast_executor::Executor;
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::cell::Cell;
-use std::future::{Future, poll_fn};
-use std::task::Poll;
+use support::yield_times;
 
 /// The system allocator, counting the allocations of each thread.
 struct Counting;
@@ -50,19 +51,6 @@ unsafe impl GlobalAlloc for Counting {
 
 #[global_allocator]
 static COUNTING: Counting = Counting;
-
-/// Ready after waking itself and returning `Pending` `times` times.
-fn yield_times(times: usize) -> impl Future<Output = ()> {
-    let mut left = times;
-    poll_fn(move |cx| {
-        if left == 0 {
-            return Poll::Ready(());
-        }
-        left -= 1;
-        cx.waker().wake_by_ref();
-        Poll::Pending
-    })
-}
 
 /// How many allocations `job` makes on this thread.
 fn allocations_of(job: impl FnOnce()) -> usize {

@@ -4,6 +4,8 @@
 //! (`cargo xtask miri`), with smaller sizes, and reports any leak, double
 //! free or data race they cause.
 
+mod support;
+
 use listing_19_03_fast_executor::Executor;
 use std::cell::RefCell;
 use std::future::{Future, poll_fn};
@@ -16,6 +18,7 @@ use std::sync::{Arc, Mutex};
 use std::task::{Context, Poll, Waker};
 use std::thread;
 use std::time::Duration;
+use support::yield_times;
 
 /// How long a wake-up may take to get its task polled before the test
 /// calls it lost. Generous: a loaded machine must not fail the test.
@@ -49,20 +52,6 @@ fn pending_forever(
 ) -> impl Future<Output = ()> {
     poll_fn(move |cx| {
         *slot.lock().unwrap() = Some(cx.waker().clone());
-        Poll::Pending
-    })
-}
-
-/// Ready after it has been polled `times` times, waking itself each time
-/// before.
-fn yield_times(times: usize) -> impl Future<Output = ()> {
-    let mut left = times;
-    poll_fn(move |cx| {
-        if left == 0 {
-            return Poll::Ready(());
-        }
-        left -= 1;
-        cx.waker().wake_by_ref();
         Poll::Pending
     })
 }
