@@ -31,8 +31,8 @@
     const keys = document.createElement("p");
     keys.id = "book-editor-keys";
     keys.hidden = true;
-    keys.textContent = "Enter edits the code and Ctrl-Enter runs it. While editing, Tab indents; " +
-        "Escape stops editing, and Tab then moves on to the block's buttons and past them.";
+    keys.textContent = "Enter edits the code. While editing, Tab indents; Escape stops editing, " +
+        "and Tab then moves on to the block's buttons and past them.";
     document.body.appendChild(keys);
 
     blocks.forEach(function (code) {

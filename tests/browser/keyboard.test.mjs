@@ -143,8 +143,13 @@ test("a runnable block, by keyboard alone: edit with the book's shortcut keys, r
     // (mdBook 0.5.4's book.js and searcher.js): s and / (search), ? (help), ArrowLeft and
     // ArrowRight (previous and next chapter), ArrowUp, ArrowDown and Enter (search results), and
     // Tab, which indents here.
+    // Not yet editing, the arrows are the code's too (they scroll it, when it is wide).
     const navigations = [];
     page.on("framenavigated", (frame) => frame === page.mainFrame() && navigations.push(frame.url()));
+    await page.keyboard.press("ArrowRight");
+    await page.keyboard.press("ArrowLeft");
+    assert.equal((await whereIsFocus(page, block)).where, "code", "the arrows moved the focus off the code");
+
     await page.keyboard.press("Enter");
     assert.equal((await whereIsFocus(page, block)).where, "editing", "Enter on the code makes it editable");
     await page.keyboard.press("ControlOrMeta+A");
