@@ -54,7 +54,8 @@ pub fn build(root: &Path) -> Result<PathBuf> {
         .args([
             "--no-pdf-header-footer",
             "--generate-pdf-document-outline",
-            // Diagrams arrive drawn (tools/mdbook-diagrams); this lets the web fonts load.
+            // Diagrams arrive drawn (tools/mdbook-diagrams) and need no wait; the budget stays for
+            // the page's own scripts (highlighting, theme/print-page.js) and fonts to settle.
             "--virtual-time-budget=30000",
         ])
         .arg(format!("--print-to-pdf={}", pdf.display()))
