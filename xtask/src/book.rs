@@ -74,36 +74,23 @@ pub fn build_and_check_links(root: &Path) -> Result<()> {
 /// so it scales to the column instead of being cut.
 pub fn check_diagrams_drawn(html: &Path) -> Result<()> {
     let svgbob = regex::Regex::new(r#"<svg\b[^>]*class="svgbob"[^>]*>"#).expect("pattern");
-    let mut pages = vec![html.to_path_buf()];
-    while let Some(dir) = pages.pop() {
-        for entry in
-            std::fs::read_dir(&dir).with_context(|| format!("cannot list {}", dir.display()))?
+    for path in crate::includes::files_with_extension(html, "html")? {
+        let page = std::fs::read_to_string(&path)?;
+        let name = crate::listings::relative(html, &path);
+        if page.contains("class=\"mermaid\"") {
+            bail!(
+                "{name}: a mermaid diagram was left undrawn (`class=\"mermaid\"`): is the \
+                 `diagrams` preprocessor in book.toml, after mermaid?"
+            );
+        }
+        if let Some(tag) = svgbob
+            .find_iter(&page)
+            .find(|t| !t.as_str().to_lowercase().contains("viewbox="))
         {
-            let path = entry?.path();
-            if path.is_dir() {
-                pages.push(path);
-                continue;
-            }
-            if path.extension().is_none_or(|e| e != "html") {
-                continue;
-            }
-            let page = std::fs::read_to_string(&path)?;
-            let name = crate::listings::relative(html, &path);
-            if page.contains("class=\"mermaid\"") {
-                bail!(
-                    "{name}: a mermaid diagram was left undrawn (`class=\"mermaid\"`): is the \
-                     `diagrams` preprocessor in book.toml, after mermaid?"
-                );
-            }
-            if let Some(tag) = svgbob
-                .find_iter(&page)
-                .find(|t| !t.as_str().to_lowercase().contains("viewbox="))
-            {
-                bail!(
-                    "{name}: an svgbob drawing has no viewBox, so it cannot scale to the column: {}",
-                    tag.as_str()
-                );
-            }
+            bail!(
+                "{name}: an svgbob drawing has no viewBox, so it cannot scale to the column: {}",
+                tag.as_str()
+            );
         }
     }
     Ok(())
