@@ -495,6 +495,16 @@ mod tests {
     }
 
     #[test]
+    fn a_mermaid_diagram_is_found_by_a_label_not_a_keyword() {
+        let sequence = "sequenceDiagram\n    participant K as Kettle\n    participant Executor\n    K->>Executor: boil";
+        // Not "sequenceDiagram" or "participant", which mermaid does not show.
+        assert_eq!(mermaid_label_word(sequence).as_deref(), Some("Executor"));
+        let state =
+            "stateDiagram-v2\n    [*] --> Start\n    Heating --> Heating: 40 degrees warmer";
+        assert_eq!(mermaid_label_word(state).as_deref(), Some("degrees"));
+    }
+
+    #[test]
     fn slugs_titles() {
         assert_eq!(
             slug("Futures from the Ground Up"),
