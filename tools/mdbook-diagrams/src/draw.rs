@@ -83,7 +83,9 @@ fn draw_in(
 ) -> Result<HashMap<String, Result<String, String>>> {
     let page_path = scratch.join("draw.html");
     std::fs::write(&page_path, page(jobs, assets)?)?;
-    let mut command = Command::new("chromium");
+    // Debian's `chromium` unless $CHROMIUM names another build (as in tests/browser/).
+    let chromium = std::env::var_os("CHROMIUM").unwrap_or_else(|| "chromium".into());
+    let mut command = Command::new(chromium);
     command
         .args(CHROMIUM_FLAGS)
         .arg(format!(
@@ -92,7 +94,7 @@ fn draw_in(
         ))
         .arg(format!("file://{}", page_path.display()));
     let dom = run_with_timeout(&mut command, CHROMIUM_LIMIT)
-        .context("headless Chromium could not draw the mermaid diagrams (is `chromium` installed? `cargo xtask install-tools` installs it)")?;
+        .context("headless Chromium could not draw the mermaid diagrams (is `chromium` installed, or $CHROMIUM set to one? `cargo xtask install-tools` installs it on Debian)")?;
     let dom = String::from_utf8_lossy(&dom);
     let page = read_result(&dom)?;
     if !page.done {
