@@ -16,8 +16,8 @@
     // A code block wider than the page scrolls sideways: let Tab reach it, so arrows can scroll.
     // So does a wide table (mdBook wraps each in a scrolling div): a named, focusable region.
     // (Editable blocks are Tab stops already, theme/code-editor.js; their caret scrolls them.)
-    // Every width is read before anything is written, so the page is laid out once for all of
-    // them, not once per block: print.html has hundreds.
+    // Every width is read before anything is written, so the page is laid out at most once here
+    // (print.html has hundreds of blocks): the layout its first paint needs anyway.
     const wide = function (element) {
         return element.scrollWidth > element.clientWidth && element.tabIndex < 0;
     };
