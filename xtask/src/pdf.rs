@@ -4,9 +4,11 @@
 //!
 //! mdBook's print.html calls `window.print()` on load, which stops headless Chromium from
 //! printing it. Rather than fork mdBook's theme, we write `print-pdf.html` beside it without that
-//! call, with `theme/pdf.css`, a cover and part title pages, then print that copy and remove it.
+//! call, with the book's fonts inline (text waits for them), `theme/pdf.css`, a cover and part
+//! title pages, then print that copy and remove it.
 
 mod breaks;
+mod fonts;
 mod layout;
 
 use crate::cmd::Cmd;
@@ -83,8 +85,9 @@ pub fn test(root: &Path) -> Result<()> {
     check(root, &pdf)
 }
 
-/// print.html, made printable by Chromium: no auto-print, the PDF style sheet, a cover, and
-/// part title pages with each part's chapter headings one level down (so the outline nests).
+/// print.html, made printable by Chromium: no auto-print, fonts that text waits for (see
+/// `fonts`), the PDF style sheet, a cover, and part title pages with each part's chapter
+/// headings one level down (so the outline nests).
 fn print_copy(root: &Path, html: &Path) -> Result<String> {
     let page = std::fs::read_to_string(html.join("print.html"))
         .context("the book was built without book/html/print.html")?;
@@ -93,7 +96,7 @@ fn print_copy(root: &Path, html: &Path) -> Result<String> {
             "book/html/print.html no longer calls `{AUTO_PRINT}`: mdBook changed its print page; update xtask/src/pdf.rs"
         );
     }
-    let page = page.replace(AUTO_PRINT, "");
+    let page = fonts::blocking(html, &page.replace(AUTO_PRINT, ""))?;
     let css =
         std::fs::read_to_string(root.join("theme/pdf.css")).context("cannot read theme/pdf.css")?;
     let page = page.replacen("</head>", &format!("<style>\n{css}</style>\n</head>"), 1);
@@ -215,13 +218,7 @@ fn check(root: &Path, pdf: &Path) -> Result<()> {
         }
     }
 
-    let fonts = Cmd::new("pdffonts").arg(pdf).quiet().read()?;
-    for row in fonts.lines().skip(2) {
-        let columns: Vec<&str> = row.split_whitespace().collect();
-        if columns.len() >= 5 && columns[columns.len() - 5] != "yes" {
-            bail!("{name}: a font is not embedded: {row}");
-        }
-    }
+    let fonts = fonts::check(&Cmd::new("pdffonts").arg(pdf).quiet().read()?, &name)?;
 
     let text = Cmd::new("pdftotext").arg(pdf).arg("-").quiet().read()?;
     let diagram_word = check_diagrams(root, &chapters, &name, &text)?;
@@ -241,9 +238,10 @@ fn check(root: &Path, pdf: &Path) -> Result<()> {
     write_previews(pdf, &text, diagram_word.as_deref())?;
     let size = std::fs::metadata(pdf)?.len();
     eprintln!(
-        "{name}: {pages} pages, {:.1} MB, {} outline entries, {links} internal links, all fonts embedded",
+        "{name}: {pages} pages, {:.1} MB, {} outline entries, {links} internal links, fonts embedded: {}",
         size as f64 / 1e6,
-        outline.len()
+        outline.len(),
+        fonts.join(", ")
     );
     Ok(())
 }
