@@ -1,6 +1,9 @@
 // Makes every runnable Rust block editable in place, without mdBook's ace editor (whose ~390 KB
-// every page would download). mdBook's Run button sends a block's `textContent`, so an edited
-// block runs the edited code, hidden lines included. Adds "Undo changes" and Ctrl-Enter to run.
+// every page would download). mdBook's Run button sends a block's `textContent`: the edited code
+// with the listing's hidden lines, which stay in place while the reader edits the visible ones.
+// Select-all while editing selects the whole code, hidden lines included, so that what replaces
+// it is all that runs (the browser's own would leave a hidden line after the selection, such as
+// the `}` closing mdBook's `fn main` wrapper). Adds "Undo changes" and Ctrl-Enter to run.
 //
 // By keyboard, a block's code is one Tab stop, then its buttons. The code is first a read-only
 // text box named for what Enter and Ctrl-Enter do (its arrows scroll a wide block); Enter makes it
@@ -13,7 +16,10 @@
 // Tab indents while editing, as in any code editor, because editing is something a reader asks
 // for (Enter, or a click) and Escape ends it: a reader who moves through the page with Tab passes
 // each block with one press, and one who is editing is told, in the code's description and in a
-// hint shown beside it, that Escape and then Tab moves on. Shift-Tab is left to the browser.
+// hint shown beside it, that Escape and then Tab moves on. Tab with a selection indents every
+// line it touches, never replacing it. Shift-Tab is left to the browser. While an input method
+// composes (event.isComposing), every key is the input method's: Escape cancels its composition,
+// not the editing.
 //
 // print.html is for printing: nothing there is edited or run, so this script does nothing there.
 (function () {
@@ -62,11 +68,80 @@
         }
         edit(false);
 
+        // Where `offset` (counted in the code's textContent) falls: the text node holding the
+        // character at `offset`, or the end of the last one.
+        function textPoint(offset) {
+            const walker = document.createTreeWalker(code, NodeFilter.SHOW_TEXT);
+            let last = null;
+            for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+                if (offset < node.data.length) {
+                    return { node, offset };
+                }
+                offset -= node.data.length;
+                last = node;
+            }
+            return last ? { node: last, offset: last.data.length } : { node: code, offset: 0 };
+        }
+
+        // How many characters of the code's textContent come before (node, offset).
+        function textOffset(node, offset) {
+            const before = document.createRange();
+            before.setStart(code, 0);
+            before.setEnd(node, offset);
+            return before.toString().length;
+        }
+
+        // Tab: four spaces at the caret, or before every line the selection touches (a line it
+        // only reaches the start of is left alone), each an edit that Ctrl-Z undoes.
+        function indent(selection) {
+            if (!selection.rangeCount || selection.isCollapsed) {
+                document.execCommand("insertText", false, "    ");
+                return;
+            }
+            const range = selection.getRangeAt(0);
+            const text = code.textContent;
+            const start = textOffset(range.startContainer, range.startOffset);
+            const end = textOffset(range.endContainer, range.endOffset);
+            // The start of the first line, then of every line that begins inside the selection.
+            const starts = [start === 0 ? 0 : text.lastIndexOf("\n", start - 1) + 1];
+            for (let nl = text.indexOf("\n", start); nl >= 0 && nl + 1 < end; nl = text.indexOf("\n", nl + 1)) {
+                starts.push(nl + 1);
+            }
+            // From the last line up, so that each offset still holds when its turn comes.
+            for (const at of [...starts].reverse()) {
+                const point = textPoint(at);
+                selection.collapse(point.node, point.offset);
+                document.execCommand("insertText", false, "    ");
+            }
+            // The indented lines stay selected, for another Tab.
+            const from = textPoint(starts[0]);
+            const to = textPoint(end + 4 * starts.length);
+            selection.setBaseAndExtent(from.node, from.offset, to.node, to.offset);
+        }
+
         // A click (or a tap; not a swipe that scrolls) edits where it lands: editable before the
         // browser places the caret.
         code.addEventListener("mousedown", function () {
             if (!code.isContentEditable) {
                 edit(true);
+            }
+        });
+        // Chromium edits only what is laid out: with the hidden lines not displayed, typing over
+        // a selection that holds them all would keep those after the visible code. For that one
+        // edit they are displayed (within the task, so never painted), then hidden again.
+        let shown = false;
+        code.addEventListener("beforeinput", function () {
+            const selection = window.getSelection();
+            const hiding = code.classList.contains("hide-boring") ? code : pre.classList.contains("hide-boring") ? pre : null;
+            if (hiding && selection.rangeCount && selection.getRangeAt(0).toString() === code.textContent) {
+                hiding.classList.remove("hide-boring");
+                shown = hiding;
+            }
+        });
+        code.addEventListener("input", function () {
+            if (shown) {
+                shown.classList.add("hide-boring");
+                shown = false;
             }
         });
         code.addEventListener("focusout", function () {
@@ -76,6 +151,10 @@
         code.addEventListener("keydown", function (event) {
             // The book's own shortcuts listen on the document: a key typed here stops here.
             event.stopPropagation();
+            // keyCode 229: the keydown that starts a composition, before isComposing is set.
+            if (event.isComposing || event.keyCode === 229) {
+                return;
+            }
             const plain = !event.shiftKey && !event.ctrlKey && !event.altKey && !event.metaKey;
             if (event.key === "Enter" && (event.ctrlKey || event.metaKey)) {
                 event.preventDefault();
@@ -99,7 +178,11 @@
                 edit(false);
             } else if (event.key === "Tab" && plain) {
                 event.preventDefault();
-                document.execCommand("insertText", false, "    ");
+                indent(window.getSelection());
+            } else if (event.key.toLowerCase() === "a" && (event.ctrlKey || event.metaKey) &&
+                !event.shiftKey && !event.altKey) {
+                event.preventDefault();
+                window.getSelection().selectAllChildren(code);
             }
         });
 

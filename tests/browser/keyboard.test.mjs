@@ -172,8 +172,9 @@ test("a runnable block, by keyboard alone: edit with the book's shortcut keys, r
     assert.deepEqual(navigations, [], "a key typed in the code changed the page");
     assert.deepEqual(await bookState(page), start, "a key typed in the block set off one of the book's shortcuts");
     assert.equal((await whereIsFocus(page, block)).where, "editing", "the focus stayed in the code while typing");
-    // What the reader sees (select-all leaves the listing's hidden lines in place, still run).
+    // What the reader sees is all there is: select-all took the listing's hidden lines too.
     assert.equal(normalize(await block.evaluate((pre) => pre.querySelector("code").innerText)), typed);
+    assert.equal(normalize(await block.evaluate((pre) => pre.querySelector("code").textContent)), typed);
 
     // The output is written into a live region that was there before the run.
     const region = await block.evaluateHandle((pre) => pre.querySelector('[aria-live="polite"]'));
@@ -244,6 +245,72 @@ test("a runnable block, by keyboard alone: edit with the book's shortcut keys, r
     // Outside the code the book's shortcuts are there as before.
     await page.keyboard.press("s");
     assert.ok((await bookState(page)).search, "`s` outside the code opens search");
+
+    await context.close();
+    assert.deepEqual(problems.external, []);
+    assert.deepEqual(problems.console, []);
+});
+
+test("a block with hidden lines, by keyboard: Tab indents the selected lines, Escape is the input method's while it composes, select-all and typing runs only what was typed", async () => {
+    // ch05's first block is a listing without `fn main`: mdBook wraps it in a hidden `fn main() {`
+    // before it and a hidden `}` after it.
+    const ch05 = chapter("ch05-00-the-future-trait.md", "a block with hidden lines after the code");
+    const { context, page, problems } = await openPage(browser);
+    await page.goto(url(ch05.html));
+    await page.waitForFunction(() => {
+        const play = document.querySelector("pre.playground .play-button");
+        return play && !play.hidden;
+    });
+    const block = await tabToRunnableBlock(page);
+    const code = await block.evaluateHandle((pre) => pre.querySelector("code"));
+    const listing = await code.evaluate((c) => {
+        const hidden = c.querySelectorAll(".boring");
+        const after = document.createRange();
+        after.selectNodeContents(c);
+        after.setStartAfter(hidden[hidden.length - 1]);
+        return { text: c.textContent, endsHidden: hidden.length > 0 && after.toString().trim() === "" };
+    });
+    assert.ok(listing.endsHidden, `the first block of ${ch05.html} does not end with a hidden line`);
+
+    // Tab with two lines selected indents both, and nothing else changes.
+    await page.keyboard.press("Enter");
+    await page.keyboard.press("Shift+ArrowDown");
+    await page.keyboard.press("Shift+ArrowDown");
+    const selected = await page.evaluate(() => window.getSelection().toString());
+    assert.equal(selected.split("\n").filter((line) => line !== "").length, 2, `Shift+ArrowDown twice selected ${JSON.stringify(selected)}`);
+    await page.keyboard.press("Tab");
+    const indented = await code.evaluate((c) => c.textContent);
+    const before = listing.text.split("\n");
+    const lines = indented.split("\n");
+    assert.equal(lines.length, before.length, `Tab with a selection took lines away:\n${indented}`);
+    const changed = lines.map((line, i) => (line === before[i] ? null : i)).filter((i) => i !== null);
+    assert.equal(changed.length, 2, `Tab with two lines selected changed lines ${changed}:\n${indented}`);
+    for (const i of changed) {
+        assert.equal(lines[i], `    ${before[i]}`, `Tab did not indent line ${i + 1}`);
+    }
+    assert.equal((await whereIsFocus(page, block)).where, "editing", "Tab with a selection left the code");
+
+    // While an input method composes, Escape is its own (it cancels the composition): a keydown
+    // as Chromium sends it then (isComposing, keyCode 229) leaves the code editable.
+    await code.evaluate((c) => {
+        c.dispatchEvent(new KeyboardEvent("keydown", { key: "Escape", keyCode: 229, isComposing: true, bubbles: true, cancelable: true }));
+    });
+    assert.equal((await whereIsFocus(page, block)).where, "editing", "Escape during a composition stopped the editing");
+
+    // Select-all takes the hidden lines too: what runs is what was typed, and nothing else.
+    const program = 'fn main() { println!("only {}", 6 * 7); }';
+    await page.keyboard.press("ControlOrMeta+A");
+    await page.keyboard.type(program);
+    assert.equal(await code.evaluate((c) => c.textContent), program, "select-all and typing kept hidden lines that Run sends");
+    const region = await block.evaluateHandle((pre) => pre.querySelector('[aria-live="polite"]'));
+    await page.keyboard.press("ControlOrMeta+Enter");
+    assert.notEqual(await region.evaluate((r) => r.textContent), "", "Ctrl-Enter did not start a run");
+    await page.waitForFunction((r) => r.textContent !== "Running...", region, { timeout: 60_000 });
+    assert.equal(normalize(await region.evaluate((r) => r.textContent)), "only 42");
+    assert.ok(
+        await block.evaluate((pre) => pre.querySelector("code").classList.contains("hide-boring") || pre.classList.contains("hide-boring")),
+        "the block's hidden lines are hidden again after the edit",
+    );
 
     await context.close();
     assert.deepEqual(problems.external, []);
