@@ -1,7 +1,8 @@
 // Accessibility: axe-core (pinned in package-lock.json) checks every page of the book with all its
 // rules in the light theme, and with the rules that depend on colours in navy, the dark theme
 // mdBook picks for readers whose system prefers dark (the other rules read the page's structure,
-// which is the same in every theme). A violation of impact "serious" or "critical" fails.
+// which is the same in every theme). Every violation fails, whatever axe's impact ("minor" to
+// "critical"), except the few listed in EXCEPTIONS below, each by rule and element, with the reason.
 //
 // Left out: print.html, which is every chapter again on one page (it would only repeat their
 // results, on the longest page of the book) and calls window.print() on load; and toc.html,
@@ -25,7 +26,11 @@ const THEMES = [
         .filter(Boolean)
         .map((theme) => ({ theme, rules: COLOUR_RULES })),
 ];
-const FAILING = new Set(["serious", "critical"]);
+/**
+ * Violations in mdBook's own markup that the theme's scripts and CSS cannot fix, by axe rule and
+ * the element's selector as axe prints it, each with the reason. Nothing else is excused.
+ */
+const EXCEPTIONS = [];
 const SKIPPED = new Set(["print.html", "toc.html"]);
 
 let browser;
@@ -36,7 +41,7 @@ after(async () => {
     await browser?.close();
 });
 
-/** axe's serious and critical violations on every page, in one theme. */
+/** axe's violations on every page, in one theme, but for the EXCEPTIONS. */
 async function audit(theme, rules) {
     const { context, page } = await openPage(browser);
     // mdBook reads the reader's choice from localStorage before it draws the page.
@@ -66,7 +71,7 @@ async function audit(theme, rules) {
         }, rules);
         for (const v of violations) {
             for (const node of v.nodes) {
-                if (FAILING.has(node.impact)) {
+                if (!EXCEPTIONS.some((e) => e.id === v.id && e.target === node.target)) {
                     found.push({ file, theme, id: v.id, impact: node.impact, help: v.help, target: node.target, summary: node.summary });
                 }
             }
@@ -94,9 +99,9 @@ function report(found) {
 
 for (const { theme, rules } of THEMES) {
     const which = rules ? `rules ${rules.join(", ")}` : "all rules";
-    test(`no serious or critical axe violation on any page, theme ${theme} (${which})`, async (t) => {
+    test(`no axe violation on any page, theme ${theme} (${which})`, async (t) => {
         const { found, pages } = await audit(theme, rules);
-        t.diagnostic(`${pages} pages checked in theme ${theme} with ${which}: ${found.length} serious or critical findings`);
+        t.diagnostic(`${pages} pages checked in theme ${theme} with ${which}: ${found.length} findings (any impact)`);
         assert.equal(found.length, 0, `axe-core found, theme | rule | element:\n${report(found).join("\n")}`);
     });
 }
