@@ -2,11 +2,15 @@
 //! `<main>`, cut into one section per heading (h1 down to `heading-split-level`, when it has an
 //! id), with a space for every element that opens, and `<script>` and `<style>` left out. Each
 //! section's text comes twice: all of it (what mdBook indexed, which `crate::index` compares with
-//! mdBook's own index, so a change in mdBook fails loudly instead of silently) and without the
-//! listings' hidden lines (`<span class="boring">`, never shown to a reader).
+//! mdBook's own index, so a change in mdBook fails loudly instead of silently) and without what a
+//! reader never sees twice or at all: the listings' hidden lines (`<span class="boring">`) and the
+//! dark drawing of each diagram (`<svg class="diagram-dark">`, from tools/mdbook-diagrams; its
+//! labels are the light drawing's, which keeps them once).
 //!
 //! The pages are mdBook's own serialization of its tree, so a small reader suffices: tags with
-//! quoted attributes, comments, text escaped as `&lt;`, `&gt;` and `&amp;`. mdBook adds newlines
+//! quoted attributes, comments, text escaped as `&lt;`, `&gt;` and `&amp;`. A declaration (`<!…>`)
+//! or processing instruction (`<?…>`) holds no text for the indexer and is skipped; a CDATA
+//! section, or a `<` that starts none of these, fails naming the page. mdBook adds newlines
 //! around block elements when it writes a page; whitespace only ever meets the space an element
 //! adds, and the indexer collapses runs of whitespace, so they change nothing.
 
@@ -44,6 +48,13 @@ pub fn sections(page: &str, html: &str, split_level: u8) -> Result<Vec<Section>>
                 bail!("{page}: a comment in <main> is not closed");
             };
             rest = &after[close + 3..];
+        } else if rest.starts_with("<![CDATA[") {
+            bail!("{page}: a CDATA section in <main>, whose text this reader cannot place");
+        } else if let Some(after) = rest.strip_prefix("<!").or_else(|| rest.strip_prefix("<?")) {
+            let Some(close) = after.find('>') else {
+                bail!("{page}: a `<!` or `<?` in <main> is not closed");
+            };
+            rest = &after[close + 1..];
         } else if let Some(after) = rest.strip_prefix("</") {
             let Some(close) = after.find('>') else {
                 bail!("{page}: an end tag in <main> is not closed");
@@ -72,6 +83,9 @@ pub fn sections(page: &str, html: &str, split_level: u8) -> Result<Vec<Section>>
             }
             let self_closing = tag.ends_with('/');
             reader.open(&name, tag, self_closing || is_void(&name));
+        } else if rest.starts_with('<') {
+            let shown: String = rest.chars().take(12).collect();
+            bail!("{page}: `{shown}` in <main> starts no tag, comment or declaration");
         } else {
             let text_end = rest.find('<').unwrap_or(rest.len());
             reader.text(&unescape(&rest[..text_end]));
@@ -87,7 +101,7 @@ struct Reader {
     in_heading: bool,
     /// Names of the open elements.
     open: Vec<String>,
-    /// While inside a hidden line: how many elements were open outside it.
+    /// While inside a hidden line or a dark drawing: how many elements were open outside it.
     hidden_from: Option<usize>,
     split_level: u8,
 }
@@ -114,9 +128,12 @@ impl Reader {
         if void {
             return;
         }
+        let has_class = |class: &str| {
+            attribute(tag, "class").is_some_and(|c| c.split_whitespace().any(|c| c == class))
+        };
         if self.hidden_from.is_none()
-            && name == "span"
-            && attribute(tag, "class").is_some_and(|c| c.split_whitespace().any(|c| c == "boring"))
+            && ((name == "span" && has_class("boring"))
+                || (name == "svg" && has_class("diagram-dark")))
         {
             self.hidden_from = Some(self.open.len());
         }
@@ -237,6 +254,44 @@ mod tests {
         assert!(!found[0].all.contains("skip"));
         assert_eq!(found[1].id, "next");
         assert!(found[1].visible.contains("after br"));
+    }
+
+    #[test]
+    fn indexes_a_diagram_s_labels_once_from_its_light_drawing() {
+        let html = "<main><h1 id=\"a\">A</h1><div class=\"diagram mermaid-diagram\">\
+            <svg id=\"d-light\" class=\"flowchart diagram-light\"><g><text>Waker</text></g></svg>\
+            <svg id=\"d-dark\" class=\"flowchart diagram-dark\"><g><text>Waker</text></g></svg>\
+            </div><p>after</p></main>";
+        let found = sections("page.html", html, 3).unwrap();
+        assert_eq!(found[0].visible.matches("Waker").count(), 1);
+        assert!(found[0].visible.contains("after"));
+        // mdBook indexed both drawings: the text compared with its index keeps them.
+        assert_eq!(found[0].all.matches("Waker").count(), 2);
+    }
+
+    #[test]
+    fn skips_declarations_and_fails_on_what_it_cannot_read() {
+        let html = "<main><h1 id=\"a\">A</h1><!DOCTYPE html><?xml version=\"1.0\"?><p>b</p></main>";
+        let found = within_30_s(html).unwrap();
+        assert_eq!(found[0].all.split_whitespace().collect::<Vec<_>>(), ["b"]);
+        for html in [
+            "<main><h1 id=\"a\">A</h1><svg><![CDATA[ y ]]></svg></main>",
+            "<main><p>a < b</p></main>",
+            "<main><!DOCTYPE html</main>",
+        ] {
+            let error = within_30_s(html).unwrap_err().to_string();
+            assert!(error.starts_with("p.html: "), "{error}");
+        }
+    }
+
+    /// `sections` of `html`, on a thread, so a reader that loops fails the test instead of
+    /// hanging it.
+    fn within_30_s(html: &'static str) -> Result<Vec<Section>> {
+        let (send, receive) = std::sync::mpsc::channel();
+        std::thread::spawn(move || send.send(sections("p.html", html, 3)));
+        receive
+            .recv_timeout(std::time::Duration::from_secs(30))
+            .unwrap_or_else(|_| panic!("reading {html:?} did not finish within 30 s"))
     }
 
     #[test]
