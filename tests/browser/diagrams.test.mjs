@@ -4,7 +4,7 @@
 // diagram fits its column, or scrolls sideways inside its own box that the keyboard can reach.
 import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
-import { chapters, launch, openPage, readRepoFile, screenshot, url } from "./support.mjs";
+import { chapters, fenced, launch, openPage, screenshot, url } from "./support.mjs";
 
 let browser;
 before(async () => {
@@ -13,12 +13,6 @@ before(async () => {
 after(async () => {
     await browser?.close();
 });
-
-/** The text of each ```name fenced block of a chapter's Markdown. */
-function fenced(chapter, name) {
-    const blocks = readRepoFile(`src/${chapter.md}`).matchAll(new RegExp("^\\s*```" + name + "\\s*\\n([\\s\\S]*?)^\\s*```", "gm"));
-    return Array.from(blocks, (m) => m[1]);
-}
 
 const firstLine = (source) => source.split("\n").map((l) => l.trim()).find((l) => l !== "") || "";
 
@@ -99,6 +93,17 @@ test("every page holds drawn diagrams only, and no page asks for mermaid's scrip
         if (chapter) {
             assert.equal(await page.locator("main .svgbob-diagram").count(), fenced(chapter, "bob").length, `${html}: svgbob drawings`);
         }
+        // The dark drawing stands in for the light one: same viewBox and width, so what fits
+        // (measured in the light theme below) fits in the dark themes too.
+        const unlike = await figures.evaluateAll((figures) =>
+            figures.flatMap((figure, index) => {
+                const [light, dark] = ["light", "dark"].map((v) => figure.querySelector(`svg.diagram-${v}`));
+                const shape = (svg) =>
+                    svg && `viewBox ${svg.getAttribute("viewBox")}, width ${svg.getAttribute("width")}, --diagram-width ${svg.style.getPropertyValue("--diagram-width")}`;
+                return shape(light) && shape(light) === shape(dark) ? [] : [`mermaid diagram ${index + 1}: light ${shape(light)} / dark ${shape(dark)}`];
+            }),
+        );
+        assert.deepEqual(unlike, [], `${html}: light and dark drawings of different shapes`);
         mermaidCount += chapter ? sources.length : 0;
         // Two drawings per diagram and many diagrams per page (all of them on print.html): no id twice.
         const repeated = await page.evaluate(() => {

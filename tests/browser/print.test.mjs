@@ -11,7 +11,7 @@
 // in alternating loads, and the ratio is printed too.
 import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
-import { RUNNER_URL, chapters, launch, openPage, readRepoFile, url } from "./support.mjs";
+import { RUNNER_URL, chapters, fenced, launch, openPage, url } from "./support.mjs";
 
 /** Loads measured for the median blocking time. */
 const RUNS = Number(process.env.PRINT_BLOCKING_RUNS || 3);
@@ -76,11 +76,6 @@ async function blockingTime(page) {
 
 const median = (values) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
 
-/** How many ```name fenced blocks a chapter's Markdown has. */
-function fences(chapter, name) {
-    return (readRepoFile(`src/${chapter.md}`).match(new RegExp("^\\s*```" + name + "\\s*$", "gm")) || []).length;
-}
-
 test("print.html holds every chapter of SUMMARY.md, in order", async () => {
     const { context, page, problems } = await openPage(browser);
     // Each chapter's first heading, as its own page shows it.
@@ -137,8 +132,9 @@ test("print.html has nothing to edit or run, no hidden lines, and asks nothing o
 });
 
 test("every diagram of the chapters is drawn on print.html", async () => {
-    const expected = chapters().reduce((sum, c) => sum + fences(c, "mermaid") + fences(c, "bob"), 0);
-    assert.ok(expected > 0, "no chapter has a diagram");
+    const count = (name) => chapters().reduce((sum, c) => sum + fenced(c, name).length, 0);
+    const expected = { mermaid: count("mermaid"), svgbob: count("bob") };
+    assert.ok(expected.mermaid + expected.svgbob > 0, "no chapter has a diagram");
     const { context, page, problems } = await openPrintPage();
     await blockingTime(page);
     const found = await page.evaluate(() => ({
@@ -146,13 +142,15 @@ test("every diagram of the chapters is drawn on print.html", async () => {
         undrawn: Array.from(document.querySelectorAll("main pre.mermaid"))
             .filter((pre) => !pre.querySelector("svg"))
             .map((pre) => pre.textContent.trim().split("\n")[0]),
-        // Drawings: outermost SVGs of the text (not the icons of buttons).
-        drawn: Array.from(document.querySelectorAll("main svg")).filter(
-            (svg) => !svg.parentElement.closest("svg") && !svg.closest(".fa-svg, button"),
+        // A mermaid diagram is drawn when it holds both of its drawings, light and dark.
+        mermaid: Array.from(document.querySelectorAll("main .mermaid-diagram")).filter(
+            (figure) => figure.querySelector(":scope > svg.diagram-light") && figure.querySelector(":scope > svg.diagram-dark"),
         ).length,
+        svgbob: document.querySelectorAll("main .svgbob-diagram > svg").length,
     }));
     assert.deepEqual(found.undrawn, [], "diagrams left as text on print.html");
-    assert.ok(found.drawn >= expected, `print.html shows ${found.drawn} drawn diagrams; the chapters have ${expected}`);
+    assert.equal(found.mermaid, expected.mermaid, "print.html's drawn mermaid diagrams against the chapters' ```mermaid blocks");
+    assert.equal(found.svgbob, expected.svgbob, "print.html's svgbob drawings against the chapters' ```bob blocks");
     await context.close();
     assert.deepEqual(problems.console, []);
 });

@@ -139,6 +139,12 @@ export function readRepoFile(file) {
     return readFileSync(join(REPO_ROOT, file), "utf8");
 }
 
+/** The text of each ```name fenced block of a chapter's Markdown (a diagram's source, say). */
+export function fenced(chapter, name) {
+    const blocks = readRepoFile(`src/${chapter.md}`).matchAll(new RegExp("^\\s*```" + name + "\\s*\\n([\\s\\S]*?)^\\s*```", "gm"));
+    return Array.from(blocks, (m) => m[1]);
+}
+
 /** Text as the checks compare it: no trailing spaces, no trailing blank lines. */
 export function normalize(text) {
     return text
