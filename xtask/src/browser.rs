@@ -28,12 +28,7 @@ pub fn test(root: &Path) -> Result<()> {
     tools::require_node()?;
     let suite = root.join("tests/browser");
     tools::npm_ci(&suite)?;
-    let chromium = Cmd::new("sh")
-        .args(["-c", "command -v chromium"])
-        .quiet()
-        .read()?
-        .trim()
-        .to_string();
+    let chromium = tools::chromium_path()?;
 
     let book_port = free_port()?;
     let site = site_path(root)?;

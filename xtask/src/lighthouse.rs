@@ -139,12 +139,7 @@ pub fn main(root: &Path, args: &[String]) -> Result<()> {
         })
         .collect::<Result<_>>()?;
 
-    let chromium = Cmd::new("sh")
-        .args(["-c", "command -v chromium"])
-        .quiet()
-        .read()?
-        .trim()
-        .to_string();
+    let chromium = tools::chromium_path()?;
     let mut measured = Vec::new();
     for (site, pages) in sites.iter().zip(chosen) {
         crate::section(&format!(

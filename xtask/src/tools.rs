@@ -286,6 +286,16 @@ fn lint_workflows(root: &Path) -> Result<()> {
         .context("a GitHub workflow has problems (listed above)")
 }
 
+/// Where Debian's `chromium` is (Node's tools need its full path).
+pub fn chromium_path() -> Result<String> {
+    Ok(Cmd::new("sh")
+        .args(["-c", "command -v chromium"])
+        .quiet()
+        .read()?
+        .trim()
+        .to_string())
+}
+
 /// Node.js 20 or newer with npm (playwright-core and `node --test` as used here need it).
 pub fn require_node() -> Result<()> {
     let advice = "the browser tests and the workflow lint need Node.js 20 or newer with npm \
