@@ -206,19 +206,6 @@ fn duplicated_rlib(dir: &Path) -> Result<Option<String>> {
     Ok(None)
 }
 
-/// A string setting of book.toml, by its path of keys, e.g. `["book", "title"]`.
-pub fn setting(root: &Path, keys: &[&str]) -> Result<Option<String>> {
-    let text = std::fs::read_to_string(root.join("book.toml")).context("cannot read book.toml")?;
-    let mut value: &toml::Value = &toml::from_str(&text).context("book.toml is not valid TOML")?;
-    for key in keys {
-        match value.get(key) {
-            Some(inner) => value = inner,
-            None => return Ok(None),
-        }
-    }
-    Ok(value.as_str().map(str::to_string))
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -77,11 +77,5 @@ pub fn free_port() -> Result<u16> {
 
 /// The path the hosted site lives under (book.toml's `site-url`), e.g. `/futures-from-the-ground-up/`.
 pub fn site_path(root: &Path) -> Result<String> {
-    let site = book::setting(root, &["output", "html", "site-url"])?.unwrap_or_default();
-    let site = site.trim_matches('/');
-    Ok(if site.is_empty() {
-        "/".to_string()
-    } else {
-        format!("/{site}/")
-    })
+    crate::book_toml::read(root)?.site_path()
 }

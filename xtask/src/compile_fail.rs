@@ -87,7 +87,7 @@ pub fn bless(root: &Path) -> Result<()> {
 /// and `#![allow(unused)]` that rustdoc adds) and returns its normalised message. Compiling
 /// successfully is an error: the chapter says it does not.
 fn compile(root: &Path, deps: &Path, case: &Case) -> Result<String> {
-    let edition = crate::book::setting(root, &["rust", "edition"])?.unwrap_or("2015".into());
+    let edition = crate::book_toml::read(root)?.edition()?;
     let scratch = root.join("target/compile-fail");
     std::fs::create_dir_all(&scratch)?;
     let out = Cmd::new("rustc")

@@ -15,17 +15,29 @@ pub const BUNDLE: &str = "theme/highlight.js";
 /// Where the generator and its pinned npm packages live.
 pub const GENERATORS: &str = "ci/assets";
 
-/// Fence languages that never reach highlight.js: book.toml's preprocessors draw them.
-const DRAWN: &[&str] = &["mermaid", "bob"];
+/// The drawing preprocessors the book may use, with the fence language each one draws.
+const DRAWING_PREPROCESSORS: &[(&str, &str)] = &[("mermaid", "mermaid"), ("svgbob", "bob")];
+
+/// Fence languages that never reach highlight.js: those of the drawing preprocessors book.toml
+/// configures.
+fn drawn(root: &Path) -> Result<Vec<&'static str>> {
+    let preprocessors = crate::book_toml::read(root)?.preprocessors()?;
+    Ok(DRAWING_PREPROCESSORS
+        .iter()
+        .filter(|(preprocessor, _)| preprocessors.contains_key(*preprocessor))
+        .map(|&(_, language)| language)
+        .collect())
+}
 
 /// Every language a fenced block of the book names (every Markdown file under src/, the
 /// generated tables the chapters include among them), with the first place that names it.
 pub fn fence_languages(root: &Path) -> Result<BTreeMap<String, String>> {
+    let drawn = drawn(root)?;
     let mut found = BTreeMap::new();
     for file in files_with_extension(&root.join("src"), "md")? {
         let text = std::fs::read_to_string(&file)
             .with_context(|| format!("cannot read {}", file.display()))?;
-        for (language, line) in languages_in(&text) {
+        for (language, line) in languages_in(&text, &drawn) {
             found
                 .entry(language)
                 .or_insert_with(|| format!("{}:{line}", relative(root, &file)));
@@ -35,8 +47,8 @@ pub fn fence_languages(root: &Path) -> Result<BTreeMap<String, String>> {
 }
 
 /// The language of each fenced block (as mdBook reads the info string: the first word before a
-/// comma or a space) with its line, leaving out blocks with none and the drawn ones.
-fn languages_in(markdown: &str) -> Vec<(String, usize)> {
+/// comma or a space) with its line, leaving out blocks with none and the `drawn` ones.
+fn languages_in(markdown: &str, drawn: &[&str]) -> Vec<(String, usize)> {
     let mut found = Vec::new();
     for (event, range) in Parser::new(markdown).into_offset_iter() {
         if let Event::Start(Tag::CodeBlock(CodeBlockKind::Fenced(info))) = event {
@@ -44,7 +56,7 @@ fn languages_in(markdown: &str) -> Vec<(String, usize)> {
                 .split(|c: char| c == ',' || c.is_whitespace())
                 .next()
                 .unwrap_or("");
-            if !language.is_empty() && !DRAWN.contains(&language) {
+            if !language.is_empty() && !drawn.contains(&language) {
                 let line = markdown[..range.start].lines().count() + 1;
                 found.push((language.to_string(), line));
             }
@@ -122,7 +134,7 @@ mod tests {
         let text = "# T\n\n```rust,compile_fail,E0277\nx\n```\n\n~~~text\ny\n~~~\n\n```\nz\n```\n\n\
                     ```mermaid\ngraph\n```\n\n```console title\n$ ls\n```\n";
         assert_eq!(
-            languages_in(text),
+            languages_in(text, &["mermaid"]),
             [
                 ("rust".to_string(), 3),
                 ("text".to_string(), 7),

@@ -3,6 +3,7 @@
 
 mod bench;
 mod book;
+mod book_toml;
 mod browser;
 mod cmd;
 mod compile_fail;

@@ -112,7 +112,7 @@ fn manifest(root: &Path, listing: &Listing) -> Result<String> {
             path.display()
         );
     }
-    let edition = crate::book::setting(root, &["rust", "edition"])?.unwrap_or("2015".into());
+    let edition = crate::book_toml::read(root)?.edition()?;
     Ok(format!(
         "[package]\nname = \"{}\"\nversion = \"0.1.0\"\nedition = \"{edition}\"\npublish = false\n\n\
          [workspace]\n",

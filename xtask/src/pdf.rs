@@ -11,6 +11,7 @@ mod breaks;
 mod fonts;
 mod layout;
 
+use crate::book_toml::{self, BookToml};
 use crate::cmd::Cmd;
 use crate::summary::{self, Chapter};
 use crate::{book, listings::relative, tools};
@@ -41,12 +42,13 @@ pub fn build(root: &Path) -> Result<PathBuf> {
         tools::require_system(root, needed)?;
     }
     book::build(root)?;
+    let settings = book_toml::read(root)?;
     let html = root.join("book/html");
     let copy = html.join("print-pdf.html");
-    std::fs::write(&copy, print_copy(root, &html)?)?;
+    std::fs::write(&copy, print_copy(root, &html, &settings)?)?;
     let out_dir = root.join("book/pdf");
     std::fs::create_dir_all(&out_dir)?;
-    let pdf = out_dir.join(format!("{}.pdf", slug(&book_field(root, "title")?)));
+    let pdf = out_dir.join(format!("{}.pdf", slug(settings.title()?)));
     let _ = std::fs::remove_file(&pdf);
     let profile = root.join("target/chromium-pdf-profile");
     let _ = std::fs::remove_dir_all(&profile);
@@ -88,7 +90,7 @@ pub fn test(root: &Path) -> Result<()> {
 /// print.html, made printable by Chromium: no auto-print, fonts that text waits for (see
 /// `fonts`), the PDF style sheet, a cover, and part title pages with each part's chapter
 /// headings one level down (so the outline nests).
-fn print_copy(root: &Path, html: &Path) -> Result<String> {
+fn print_copy(root: &Path, html: &Path, settings: &BookToml) -> Result<String> {
     let page = std::fs::read_to_string(html.join("print.html"))
         .context("the book was built without book/html/print.html")?;
     if !page.contains(AUTO_PRINT) {
@@ -104,7 +106,7 @@ fn print_copy(root: &Path, html: &Path) -> Result<String> {
         (Some(start), Some(end)) => (start + "<main>".len(), end),
         _ => bail!("book/html/print.html has no <main> element: update xtask/src/pdf.rs"),
     };
-    let chapters = summary::chapters(&root.join("src"))?;
+    let chapters = summary::chapters(&settings.src_dir(root))?;
     let pieces: Vec<&str> = page[start..end].split(PAGE_BREAK).collect();
     if pieces.len() != chapters.len() {
         bail!(
@@ -113,7 +115,7 @@ fn print_copy(root: &Path, html: &Path) -> Result<String> {
             chapters.len()
         );
     }
-    let mut parts = vec![cover(root)?];
+    let mut parts = vec![cover(settings)?];
     let mut current_part: Option<&str> = None;
     for (index, (piece, chapter)) in pieces.iter().zip(&chapters).enumerate() {
         let Chapter { part, .. } = chapter;
@@ -152,11 +154,11 @@ fn unlink_local_files(html: &str) -> String {
     .into_owned()
 }
 
-fn cover(root: &Path) -> Result<String> {
+fn cover(settings: &BookToml) -> Result<String> {
     Ok(format!(
         "<div class=\"pdf-cover\"><div class=\"pdf-title\">{}</div><div class=\"pdf-description\">{}</div></div>",
-        escape(&book_field(root, "title")?),
-        escape(&book_field(root, "description")?)
+        escape(settings.title()?),
+        escape(settings.description()?)
     ))
 }
 
@@ -169,10 +171,6 @@ fn demote(html: &str) -> String {
             format!("<{}h{}", &c[1], level + 1)
         })
         .into_owned()
-}
-
-fn book_field(root: &Path, key: &str) -> Result<String> {
-    book::setting(root, &["book", key])?.with_context(|| format!("book.toml has no [book] {key}"))
 }
 
 fn slug(title: &str) -> String {

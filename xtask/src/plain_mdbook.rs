@@ -91,7 +91,7 @@ fn serve(root: &Path, cmd: Cmd) -> Result<()> {
         .args(["--hostname", "127.0.0.1", "--port", &port, "--dest-dir"])
         .arg(root.join("target/plain-mdbook-serve"))
         .spawn()?;
-    let title = crate::book::setting(root, &["book", "title"])?.unwrap_or_default();
+    let title = crate::book_toml::read(root)?.title()?.to_string();
     let started = Instant::now();
     let mut last = String::from("no answer");
     while started.elapsed() < Duration::from_secs(120) {
