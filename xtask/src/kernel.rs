@@ -9,6 +9,7 @@ mod transcripts;
 use crate::cmd::Cmd;
 use crate::tools;
 use anyhow::{Context, Result, bail};
+use cargo_metadata::{Artifact, Message, TargetKind};
 use qemu::Boot;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
@@ -139,23 +140,32 @@ fn build(root: &Path, release: bool) -> Result<Binaries> {
         cargo = cargo.arg("--release");
     }
     let messages = cargo.read().context("building the kernel failed")?;
+    binaries(&messages)
+}
+
+/// The kernel's binaries, from cargo's messages about its build (`--message-format json…`).
+fn binaries(messages: &str) -> Result<Binaries> {
     let (mut kernel, mut measure, mut tests) = (None, None, Vec::new());
-    for line in messages.lines() {
-        let Ok(message) = serde_json::from_str::<serde_json::Value>(line) else {
+    for message in Message::parse_stream(messages.as_bytes()) {
+        let message = message.context("cannot read cargo's messages about the kernel build")?;
+        let Message::CompilerArtifact(Artifact {
+            target,
+            profile,
+            executable: Some(executable),
+            ..
+        }) = message
+        else {
             continue;
         };
-        let (Some(executable), Some(name), Some(kind)) = (
-            message["executable"].as_str(),
-            message["target"]["name"].as_str(),
-            message["target"]["kind"][0].as_str(),
-        ) else {
-            continue;
-        };
-        match (kind, name) {
-            ("bin", "kernel") => kernel = Some(PathBuf::from(executable)),
-            ("bin", "measure") => measure = Some(PathBuf::from(executable)),
-            ("test", _) => tests.push((name.to_string(), PathBuf::from(executable))),
-            _ => {}
+        let executable = PathBuf::from(executable);
+        if target.is_kind(TargetKind::Test) {
+            tests.push((target.name, executable));
+        } else if target.is_kind(TargetKind::Bin) && !profile.test {
+            match target.name.as_str() {
+                "kernel" => kernel = Some(executable),
+                "measure" => measure = Some(executable),
+                _ => {}
+            }
         }
     }
     tests.sort();
@@ -442,4 +452,44 @@ fn provenance() -> Result<String> {
         "under QEMU {qemu} (TCG, no KVM) {}",
         crate::bench::provenance()?
     ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A line of cargo's messages about one artifact, as cargo 1.95 prints it.
+    fn artifact(kind: &str, name: &str, test_profile: bool, executable: &str) -> String {
+        format!(
+            r#"{{"reason":"compiler-artifact","package_id":"path+file:///k#0.1.0","manifest_path":"/k/Cargo.toml","target":{{"kind":["{kind}"],"crate_types":["bin"],"name":"{name}","src_path":"/k/src/{name}.rs","edition":"2024","doc":true,"doctest":false,"test":true}},"profile":{{"opt_level":"0","debuginfo":2,"debug_assertions":true,"overflow_checks":true,"test":{test_profile}}},"features":[],"filenames":["{executable}"],"executable":"{executable}","fresh":true}}"#
+        )
+    }
+
+    #[test]
+    fn finds_the_binaries_in_cargos_messages() {
+        let messages = [
+            r#"{"reason":"compiler-artifact","package_id":"registry+https://github.com/rust-lang/crates.io-index#spin@0.9.8","manifest_path":"/r/Cargo.toml","target":{"kind":["lib"],"crate_types":["lib"],"name":"spin","src_path":"/r/src/lib.rs","edition":"2015","doc":true,"doctest":true,"test":true},"profile":{"opt_level":"0","debuginfo":2,"debug_assertions":true,"overflow_checks":true,"test":false},"features":[],"filenames":["/t/libspin.rlib"],"executable":null,"fresh":true}"#.to_string(),
+            artifact("bin", "kernel", false, "/t/kernel"),
+            // The same binary built as its own unit tests (a bin without `test = false`).
+            artifact("bin", "kernel", true, "/t/deps/kernel-1"),
+            artifact("test", "heap", true, "/t/deps/heap-2"),
+            artifact("bin", "measure", false, "/t/measure"),
+            artifact("test", "boot", true, "/t/deps/boot-3"),
+            "not JSON: a line cargo passed through".to_string(),
+            r#"{"reason":"build-finished","success":true}"#.to_string(),
+        ]
+        .join("\n");
+        let found = binaries(&messages).expect("binaries");
+        assert_eq!(found.kernel, Path::new("/t/kernel"));
+        assert_eq!(found.measure, Path::new("/t/measure"));
+        let tests: Vec<_> = found.tests.iter().map(|(name, _)| name.as_str()).collect();
+        assert_eq!(tests, ["boot", "heap"]);
+    }
+
+    #[test]
+    fn a_missing_binary_is_named() {
+        let messages = artifact("bin", "kernel", false, "/t/kernel");
+        let error = binaries(&messages).err().expect("no measure binary");
+        assert_eq!(error.to_string(), "cargo built no `measure` binary");
+    }
 }
