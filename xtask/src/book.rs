@@ -2,8 +2,8 @@
 
 use crate::cmd::Cmd;
 use crate::{links, tools};
-use anyhow::{Context, Result, bail};
-use std::path::{Path, PathBuf};
+use anyhow::{Result, bail};
+use std::path::Path;
 use std::time::Duration;
 
 /// `cargo xtask serve`.
@@ -45,24 +45,24 @@ pub fn prepare(root: &Path) -> Result<()> {
 pub fn test(root: &Path) -> Result<()> {
     prepare(root)?;
     // Clears a stale build of another version out of the folder the README's `-L` names.
-    build_book_deps(root)?;
+    crate::book_deps::build(root)?;
     crate::plain_mdbook::run(root)
 }
 
-/// The most a full `mdbook build` (every preprocessor and backend) may take on a quiet machine of
-/// this project's size (2 cores). A wall-clock limit is a measurement, not a test: on a busy
-/// machine it fails for no fault of the book, so `cargo xtask bench` checks it, not `test`.
-const BUILD_BUDGET: Duration = Duration::from_secs(3);
+/// What a full `mdbook build` (every preprocessor and backend) should take on a quiet machine of
+/// this project's size (2 cores): a figure printed beside the measured time, never a pass/fail
+/// limit (on a busy machine any wall-clock limit fails for no fault of the book).
+const BUILD_AIM: Duration = Duration::from_secs(3);
 
 /// `mdbook build` (HTML and the linkcheck2 backend), then the `#fragment` check. The time it
-/// took is printed; its budget is checked by `cargo xtask bench` ([`check_build_budget`]).
+/// took is printed; `cargo xtask bench build` measures it better ([`measure_build`]).
 pub fn build_and_check_links(root: &Path) -> Result<()> {
     let started = std::time::Instant::now();
     build(root)?;
     eprintln!(
-        "mdbook build took {:.2} s (its budget, {} s on a quiet machine, is checked by `cargo xtask bench`)",
+        "mdbook build took {:.2} s (aim: {} s on a quiet machine; `cargo xtask bench build` takes the median of 5)",
         started.elapsed().as_secs_f64(),
-        BUILD_BUDGET.as_secs()
+        BUILD_AIM.as_secs()
     );
     let html = root.join("book/html");
     check_diagrams_drawn(&html)?;
@@ -96,9 +96,9 @@ pub fn check_diagrams_drawn(html: &Path) -> Result<()> {
     Ok(())
 }
 
-/// Part of `cargo xtask bench`: the median of five full `mdbook build`s must stay within
-/// [`BUILD_BUDGET`].
-pub fn check_build_budget(root: &Path) -> Result<()> {
+/// Part of `cargo xtask bench`: the median of five full `mdbook build`s, printed beside
+/// [`BUILD_AIM`]. A figure, not a check: it fails only if a build fails.
+pub fn measure_build(root: &Path) -> Result<()> {
     crate::section("mdbook build time (median of 5)");
     let mut times = Vec::new();
     for _ in 0..5 {
@@ -109,19 +109,17 @@ pub fn check_build_budget(root: &Path) -> Result<()> {
     times.sort();
     let median = times[times.len() / 2];
     eprintln!(
-        "mdbook build: median {:.2} s, fastest {:.2} s, slowest {:.2} s (budget {} s)",
+        "mdbook build: median {:.2} s, fastest {:.2} s, slowest {:.2} s (aim: {} s on a quiet machine{})",
         median.as_secs_f64(),
         times[0].as_secs_f64(),
         times[times.len() - 1].as_secs_f64(),
-        BUILD_BUDGET.as_secs()
+        BUILD_AIM.as_secs(),
+        if median > BUILD_AIM {
+            "; over it: look for a slow preprocessor or backend, or measure on a quiet machine"
+        } else {
+            ""
+        }
     );
-    if median > BUILD_BUDGET {
-        bail!(
-            "`mdbook build` took a median {:.2} s, over its budget of {} s: find the slow preprocessor or backend (or run the benchmarks on a quiet machine)",
-            median.as_secs_f64(),
-            BUILD_BUDGET.as_secs()
-        );
-    }
     Ok(())
 }
 
@@ -163,52 +161,10 @@ pub fn build_into(root: &Path, dest: &Path) -> Result<()> {
     Ok(())
 }
 
-/// Builds `ci/book-deps` into a folder of its own and returns its `deps` folder, which then holds
-/// exactly one build of each crate (rustdoc refuses "multiple candidates").
-pub fn build_book_deps(root: &Path) -> Result<PathBuf> {
-    let target = root.join("target/book-deps");
-    let deps = target.join("debug/deps");
-    let build = || {
-        Cmd::new("cargo")
-            .args(["build", "--quiet", "-p", "book-deps", "--target-dir"])
-            .arg(&target)
-            .dir(root)
-            .timeout(Duration::from_secs(10 * 60))
-            .run()
-    };
-    build()?;
-    if let Some(name) = duplicated_rlib(&deps)? {
-        // A leftover build of an older version or feature set: start this folder afresh.
-        eprintln!("target/book-deps holds two builds of `{name}`; building it afresh");
-        std::fs::remove_dir_all(&target)?;
-        build()?;
-        if let Some(name) = duplicated_rlib(&deps)? {
-            bail!("a fresh build of ci/book-deps holds two builds of `{name}`");
-        }
-    }
-    Ok(deps)
-}
-
-/// The name of a crate with more than one `lib<name>-<hash>.rlib` in `dir`, if there is one.
-fn duplicated_rlib(dir: &Path) -> Result<Option<String>> {
-    let mut seen = std::collections::BTreeSet::new();
-    for entry in std::fs::read_dir(dir).with_context(|| format!("cannot list {}", dir.display()))? {
-        let name = entry?.file_name();
-        let name = name.to_string_lossy();
-        let Some(stem) = name.strip_suffix(".rlib") else {
-            continue;
-        };
-        let crate_name = stem.rsplit_once('-').map_or(stem, |(name, _hash)| name);
-        if !seen.insert(crate_name.to_string()) {
-            return Ok(Some(crate_name.trim_start_matches("lib").to_string()));
-        }
-    }
-    Ok(None)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::path::PathBuf;
 
     fn built(pages: &[(&str, &str)]) -> PathBuf {
         let dir = std::env::temp_dir().join(format!(

@@ -41,7 +41,7 @@ fn cases(root: &Path) -> Result<Vec<Case>> {
 
 /// The step of `cargo xtask test`: every message is what the compiler prints today.
 pub fn check(root: &Path) -> Result<()> {
-    let deps = crate::book::build_book_deps(root)?;
+    let deps = crate::book_deps::build(root)?;
     let cases = cases(root)?;
     let mut problems = Vec::new();
     for case in &cases {
@@ -71,7 +71,7 @@ pub fn check(root: &Path) -> Result<()> {
 
 /// `cargo xtask bless`: rewrites every `.stderr` from a fresh compile.
 pub fn bless(root: &Path) -> Result<()> {
-    let deps = crate::book::build_book_deps(root)?;
+    let deps = crate::book_deps::build(root)?;
     for case in cases(root)? {
         let actual = compile(root, &deps, &case)?;
         if std::fs::read_to_string(&case.stderr).ok().as_deref() != Some(actual.as_str()) {

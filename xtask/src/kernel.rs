@@ -6,6 +6,7 @@ mod keys;
 mod qemu;
 mod transcripts;
 
+use crate::cli::KernelJob;
 use crate::cmd::Cmd;
 use crate::tools;
 use anyhow::{Context, Result, bail};
@@ -17,48 +18,13 @@ use transcripts::Mode;
 
 const TARGET: &str = "x86_64-unknown-none";
 
-const USAGE: &str = "\
-cargo xtask kernel <job>
-
-  run [--release]                boot the kernel in QEMU; it echoes what you type in this terminal
-                                 (Ctrl-D ends it, Ctrl-C stops QEMU)
-  test [--release] [--repeat N]  every kernel test in QEMU, plus the host-side keyboard tests,
-                                 comparing the serial transcripts the chapters show
-  bless [--debug]                run the tests once (release build, the one the book's figures
-                                 come from) and rewrite those transcripts
-  bench                          measure the kernel (release and debug), flood its serial
-                                 console, and rewrite src/generated/kernel-*.md
-";
-
-/// `cargo xtask kernel …`.
-pub fn main(root: &Path, args: &[String]) -> Result<()> {
-    let Some((job, options)) = args.split_first() else {
-        print!("{USAGE}");
-        return Ok(());
-    };
-    let release = options.iter().any(|o| o == "--release");
-    match job.as_str() {
-        "run" => run(root, release),
-        "test" => {
-            let repeat = match options.iter().position(|o| o == "--repeat") {
-                Some(at) => options
-                    .get(at + 1)
-                    .and_then(|n| n.parse().ok())
-                    .context("--repeat takes a number")?,
-                None => 1,
-            };
-            suite(root, release, repeat, Mode::Compare)
-        }
-        "bless" => {
-            let debug = options.iter().any(|o| o == "--debug");
-            suite(root, !debug, 1, Mode::Bless)
-        }
-        "bench" => bench(root),
-        "help" | "--help" | "-h" => {
-            print!("{USAGE}");
-            Ok(())
-        }
-        other => bail!("unknown kernel job `{other}`\n\n{USAGE}"),
+/// `cargo xtask kernel …` (its jobs and options: `KernelJob` in cli.rs).
+pub fn main(root: &Path, job: KernelJob) -> Result<()> {
+    match job {
+        KernelJob::Run { release } => run(root, release),
+        KernelJob::Test { release, repeat } => suite(root, release, repeat, Mode::Compare),
+        KernelJob::Bless { debug } => suite(root, !debug, 1, Mode::Bless),
+        KernelJob::Bench => bench(root),
     }
 }
 

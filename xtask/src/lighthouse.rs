@@ -12,6 +12,7 @@
 
 mod report;
 
+use crate::cli::LighthouseOptions;
 use crate::cmd::Cmd;
 use crate::{book, browser, runner, tools};
 use anyhow::{Context, Result, bail};
@@ -19,9 +20,6 @@ use regex::Regex;
 use report::{Page, Run};
 use std::path::{Path, PathBuf};
 use std::time::Duration;
-
-const USAGE: &str =
-    "cargo xtask lighthouse [--pages WORD..] [--runs N] [--anchor DIR [--anchor-pages WORD..]]";
 
 /// How long one Lighthouse run of one page may take: print.html is the slow one.
 /// (It took 3.5 minutes once, on a busy machine, before the page-weight work of issue 18.)
@@ -34,65 +32,6 @@ const CHROME_FLAGS: &str = "--headless=new --no-sandbox --disable-gpu --no-first
     --disable-background-networking --disable-component-update --disable-sync --disable-quic \
     --host-resolver-rules='MAP * ~NOTFOUND, EXCLUDE 127.0.0.1' --proxy-server=127.0.0.1:9";
 
-#[derive(Debug, PartialEq)]
-struct Options {
-    /// Pages whose names contain one of these words; every page when empty.
-    pages: Vec<String>,
-    runs: usize,
-    anchor: Option<PathBuf>,
-    /// The anchor's pages, chosen the same way (its names differ from ours); `pages` when empty.
-    anchor_pages: Vec<String>,
-}
-
-fn parse(args: &[String]) -> Result<Options> {
-    let mut options = Options {
-        pages: Vec::new(),
-        runs: 3,
-        anchor: None,
-        anchor_pages: Vec::new(),
-    };
-    let mut args = args.iter().peekable();
-    while let Some(arg) = args.next() {
-        match arg.as_str() {
-            "--pages" | "--anchor-pages" => {
-                let words = if arg == "--pages" {
-                    &mut options.pages
-                } else {
-                    &mut options.anchor_pages
-                };
-                while let Some(word) = args.next_if(|a| !a.starts_with("--")) {
-                    words.push(word.clone());
-                }
-                if words.is_empty() {
-                    bail!(
-                        "{arg} needs at least one word (a page is chosen if its name contains one); usage: {USAGE}"
-                    );
-                }
-            }
-            "--runs" => {
-                let text = args
-                    .next()
-                    .context(format!("--runs needs a number; usage: {USAGE}"))?;
-                options.runs = match text.parse() {
-                    Ok(n @ 1..=9) => n,
-                    _ => bail!("--runs takes a number from 1 to 9, not `{text}`"),
-                };
-            }
-            "--anchor" => {
-                let dir = args
-                    .next()
-                    .context(format!("--anchor needs a folder; usage: {USAGE}"))?;
-                options.anchor = Some(PathBuf::from(dir));
-            }
-            other => bail!("unknown argument `{other}`; usage: {USAGE}"),
-        }
-    }
-    if options.anchor.is_none() && !options.anchor_pages.is_empty() {
-        bail!("--anchor-pages needs --anchor DIR; usage: {USAGE}");
-    }
-    Ok(options)
-}
-
 /// One book to measure: its built HTML folder and the path it is served under.
 struct Site {
     label: &'static str,
@@ -100,8 +39,8 @@ struct Site {
     site_path: String,
 }
 
-pub fn main(root: &Path, args: &[String]) -> Result<()> {
-    let options = parse(args)?;
+/// `cargo xtask lighthouse` (its options: `LighthouseOptions` in cli.rs).
+pub fn main(root: &Path, options: &LighthouseOptions) -> Result<()> {
     // A bad --anchor is refused before the minutes of building and installing.
     let anchor = options.anchor.as_deref().map(anchor_html).transpose()?;
     tools::install(root)?;
@@ -459,37 +398,6 @@ mod tests {
 
     fn args(line: &str) -> Vec<String> {
         line.split_whitespace().map(str::to_string).collect()
-    }
-
-    #[test]
-    fn options() {
-        assert_eq!(
-            parse(&args("--pages introduction print --runs 1 --anchor /a")).unwrap(),
-            Options {
-                pages: args("introduction print"),
-                runs: 1,
-                anchor: Some(PathBuf::from("/a")),
-                anchor_pages: Vec::new(),
-            }
-        );
-        assert_eq!(parse(&[]).unwrap().runs, 3);
-        for (bad, says) in [
-            ("--pages", "--pages needs at least one word"),
-            ("--pages --runs 2", "--pages needs at least one word"),
-            ("--runs", "--runs needs a number"),
-            ("--runs 0", "from 1 to 9, not `0`"),
-            ("--runs many", "not `many`"),
-            ("--anchor", "--anchor needs a folder"),
-            ("--anchor-pages intro", "--anchor-pages needs --anchor DIR"),
-            (
-                "--anchor /a --anchor-pages",
-                "--anchor-pages needs at least one word",
-            ),
-            ("--fast", "unknown argument `--fast`"),
-        ] {
-            let error = format!("{:#}", parse(&args(bad)).unwrap_err());
-            assert!(error.contains(says), "{bad}: {error}");
-        }
     }
 
     #[test]

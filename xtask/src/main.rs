@@ -1,10 +1,12 @@
 //! `cargo xtask`: the one front door for readers, contributors and CI.
-//! Run `cargo xtask help` for the list of jobs.
+//! Run `cargo xtask help` for the list of jobs (defined in cli.rs).
 
 mod bench;
 mod book;
+mod book_deps;
 mod book_toml;
 mod browser;
+mod cli;
 mod cmd;
 mod compile_fail;
 mod fonts;
@@ -24,40 +26,15 @@ mod tools;
 mod type_sizes;
 
 use anyhow::{Result, bail};
+use cli::Job;
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
-const HELP: &str = "\
-cargo xtask <job>
-
-  serve          install missing tools, build the book and serve it at http://localhost:3000
-  test [WORD..]  install missing tools, then run every check (what CI runs);
-                 with words, only the steps whose names contain one (e.g. `test pdf`)
-  bless          rewrite the checked files from fresh runs: every output.txt, the compiler's
-                 messages (listings/compile-fail/*.stderr), Miri's outputs (miri-output.txt) and
-                 the type layouts of rustc -Zprint-type-sizes (type-sizes.txt)
-  bench [WORD..] run the benchmarks (listings, kernel, runner) and rewrite the tables in
-                 src/generated/, and check mdbook build's 3 s budget (build); with words, only
-                 the parts whose names contain one (e.g. `bench runner`)
-  miri           run under Miri the listings it checks (the step `listings under Miri`)
-  pdf            build the offline PDF into book/pdf/ with headless Chromium
-  install-tools  install the pinned tools from ci/tools.toml and the book's own from tools/
-  kernel         run|test|bench: boot the companion kernel in QEMU, test it or measure it
-  assets         rebuild the generated theme files: theme/highlight.js (the chapters' languages
-                 only) and theme/fonts/ (mdBook's fonts subset to the characters the book uses)
-  lighthouse [--pages WORD..] [--runs N] [--anchor DIR [--anchor-pages WORD..]]
-                 measure every page with the pinned Lighthouse (mobile, simulated throttling,
-                 served with gzip; median of N runs, 3 by default) and write the table to
-                 target/lighthouse/report.md, beside the Async Book's figures (measured from
-                 the built mdBook folder DIR, its pages chosen by --anchor-pages, or those
-                 recorded in issue 18)
-  help           this text
-";
-
 fn main() {
-    let args: Vec<String> = std::env::args().skip(1).collect();
+    // A misspelt job or option ends here, with clap's message and a suggestion.
+    let cli = <cli::Cli as clap::Parser>::parse();
     let started = Instant::now();
-    match run(&args) {
+    match run(cli.job) {
         Ok(()) => {}
         Err(error) => {
             eprintln!("\n\x1b[1;31merror:\x1b[0m {error:#}");
@@ -67,30 +44,23 @@ fn main() {
     }
 }
 
-fn run(args: &[String]) -> Result<()> {
-    let job = args.first().map(String::as_str).unwrap_or("help");
-    let rest = &args[args.len().min(1)..];
+fn run(job: Job) -> Result<()> {
     let root = project_root();
     match job {
-        "serve" => book::serve(&root),
-        "test" => test(&root, rest),
-        "bless" => listings::bless(&root)
+        Job::Serve => book::serve(&root),
+        Job::Test { words } => test(&root, &words),
+        Job::Bless => listings::bless(&root)
             .and_then(|()| compile_fail::bless(&root))
             .and_then(|()| miri::bless(&root))
             .and_then(|()| type_sizes::bless(&root)),
-        "bench" => bench_job(&root, rest),
-        "pdf" => tools::install(&root).and_then(|()| pdf::build(&root).map(|_| ())),
-        "miri" => miri::check(&root),
+        Job::Bench { words } => bench_job(&root, &words),
+        Job::Pdf => tools::install(&root).and_then(|()| pdf::build(&root).map(|_| ())),
+        Job::Miri => miri::check(&root),
         // Also Chromium, which tools/mdbook-diagrams draws mermaid's diagrams with.
-        "install-tools" => tools::install(&root).and_then(|()| book::prepare(&root)),
-        "kernel" => kernel::main(&root, rest),
-        "assets" => highlight::generate(&root).and_then(|()| fonts::generate(&root)),
-        "lighthouse" => lighthouse::main(&root, rest),
-        "help" | "--help" | "-h" => {
-            print!("{HELP}");
-            Ok(())
-        }
-        other => bail!("unknown job `{other}`\n\n{HELP}"),
+        Job::InstallTools => tools::install(&root).and_then(|()| book::prepare(&root)),
+        Job::Kernel { job } => kernel::main(&root, job),
+        Job::Assets => highlight::generate(&root).and_then(|()| fonts::generate(&root)),
+        Job::Lighthouse(options) => lighthouse::main(&root, &options),
     }
 }
 
@@ -101,7 +71,7 @@ fn bench_job(root: &Path, words: &[String]) -> Result<()> {
         ("listings", bench::write_tables),
         ("kernel", kernel::bench),
         ("runner", |root| runner::bench(root, false)),
-        ("build", book::check_build_budget),
+        ("build", book::measure_build),
     ];
     let chosen = |name: &str| words.is_empty() || words.iter().any(|w| name.contains(w.as_str()));
     if !parts.iter().any(|(name, _)| chosen(name)) {

@@ -49,13 +49,14 @@ impl Runner {
     }
 }
 
-/// Builds the runner and ci/book-deps, installs bubblewrap if missing, and starts the runner on
-/// `port` (0: a free one) for a book served at these origins. `extra` goes to the runner as is.
+/// Builds the runner and ci/book-deps (book_deps.rs), installs bubblewrap if missing, and starts
+/// the runner on `port` (0: a free one) for a book served at these origins. `extra` goes to the
+/// runner as is.
 pub fn start(root: &Path, port: u16, origins: &[String], extra: &[&str]) -> Result<Runner> {
     crate::tools::require_system(root, "bwrap")?;
-    let deps = crate::book::build_book_deps(root)?;
+    let deps = crate::book_deps::build(root)?;
     let binary = build(root)?;
-    let crates = book_crates(root)?;
+    let crates = crate::book_deps::crates(root)?;
     let mut command = Command::new(&binary);
     command
         .args(["--port", &port.to_string(), "--exit-with-parent", "--deps"])
@@ -134,36 +135,6 @@ fn build(root: &Path) -> Result<PathBuf> {
         bail!("built the runner, but {} is not there", binary.display());
     }
     Ok(binary)
-}
-
-/// The crates of ci/book-deps/Cargo.toml with the versions Cargo.lock pins.
-fn book_crates(root: &Path) -> Result<Vec<(String, String)>> {
-    let read = |path: &str| -> Result<toml::Table> {
-        let text = std::fs::read_to_string(root.join(path))
-            .with_context(|| format!("cannot read {path}"))?;
-        toml::from_str(&text).with_context(|| format!("{path} is not valid TOML"))
-    };
-    let manifest = read("ci/book-deps/Cargo.toml")?;
-    let lock = read("Cargo.lock")?;
-    let packages = lock
-        .get("package")
-        .and_then(|p| p.as_array())
-        .context("Cargo.lock lists no packages")?;
-    let dependencies = manifest
-        .get("dependencies")
-        .and_then(|d| d.as_table())
-        .context("ci/book-deps/Cargo.toml has no [dependencies]")?;
-    let mut crates = Vec::new();
-    for name in dependencies.keys() {
-        let version = packages
-            .iter()
-            .find(|p| p.get("name").and_then(|n| n.as_str()) == Some(name))
-            .and_then(|p| p.get("version"))
-            .and_then(|v| v.as_str())
-            .unwrap_or_default();
-        crates.push((name.clone(), version.to_string()));
-    }
-    Ok(crates)
 }
 
 /// Waits until something listens on the port, failing early if `process` (meant to) exits.
