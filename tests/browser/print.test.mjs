@@ -17,8 +17,12 @@ import { RUNNER_URL, chapters, fenced, launch, openPage, url } from "./support.m
 const RUNS = Number(process.env.PRINT_BLOCKING_RUNS || 3);
 /** The page counts as idle once no task has run over 50 ms for this long. */
 const QUIET_MS = 3_000;
-/** A page still busy after this long fails the measurement (it would be a freeze, not a figure). */
-const MAX_WAIT_MS = 90_000;
+/**
+ * A page still busy after this long fails the measurement: a hang detector, not a budget (a freeze
+ * is a fault, not a figure). Generous, so that a loaded 2-core machine never reaches it: the
+ * page settles in a few seconds on a quiet one.
+ */
+const MAX_WAIT_MS = 180_000;
 
 let browser;
 before(async () => {
