@@ -8,6 +8,7 @@ use std::os::unix::process::CommandExt;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, ExitStatus, Stdio};
 use std::sync::atomic::{AtomicI32, Ordering};
+use std::sync::mpsc::{self, Sender};
 use std::thread;
 use std::time::{Duration, Instant};
 
@@ -110,8 +111,9 @@ impl Cmd {
         self.echo();
         let mut command = self.command();
         command.stdin(Stdio::null());
-        let child = spawn_in_group(&mut command, self)?;
-        let status = wait_with_timeout(child, self)?;
+        let mut child = spawn_in_group(&mut command, self)?;
+        wait_for_exit(&mut child, self, Instant::now() + self.timeout)?;
+        let status = child.wait()?;
         if !status.success() {
             bail!("`{}` failed ({status})", self.display());
         }
@@ -133,21 +135,45 @@ impl Cmd {
     }
 
     /// Runs with stdout and stderr captured, whatever its exit status (a timeout is still an error).
+    ///
+    /// The output ends when every process holding the pipes has closed them, which may be after
+    /// the command exits: what it started and left running (in its process group) is killed when
+    /// it exits, and a process that left the group but still holds a pipe makes the command fail
+    /// when its time runs out, rather than hang.
     pub fn capture(&self) -> Result<Captured> {
         self.echo();
+        let deadline = Instant::now() + self.timeout;
         let mut command = self.command();
         command
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
             .stderr(Stdio::piped());
         let mut child = spawn_in_group(&mut command, self)?;
-        let stdout = reader(child.stdout.take());
-        let stderr = reader(child.stderr.take());
-        let status = wait_with_timeout(child, self)?;
+        let (sender, output) = mpsc::channel();
+        reader(child.stdout.take(), Pipe::Stdout, sender.clone());
+        reader(child.stderr.take(), Pipe::Stderr, sender);
+        wait_for_exit(&mut child, self, deadline)?;
+        // Not reaped yet, so its pid still names its group and cannot have been reused.
+        kill_group(child.id());
+        let status = child.wait()?;
+        let (mut stdout, mut stderr) = (String::new(), String::new());
+        for _ in 0..2 {
+            let left = deadline.saturating_duration_since(Instant::now());
+            match output.recv_timeout(left) {
+                Ok((Pipe::Stdout, text)) => stdout = text,
+                Ok((Pipe::Stderr, text)) => stderr = text,
+                Err(_) => bail!(
+                    "`{}` exited ({status}) but a process it started, outside its process \
+                     group, kept its output open past its time limit of {}",
+                    self.display(),
+                    seconds_or_millis(self.timeout)
+                ),
+            }
+        }
         Ok(Captured {
             status,
-            stdout: stdout.join().unwrap_or_default(),
-            stderr: stderr.join().unwrap_or_default(),
+            stdout,
+            stderr,
         })
     }
 
@@ -220,14 +246,22 @@ pub fn tail(text: &str, lines: usize) -> String {
     all[start..].join("\n")
 }
 
-fn reader<R: Read + Send + 'static>(pipe: Option<R>) -> thread::JoinHandle<String> {
+/// Which of a captured command's pipes a text was read from.
+enum Pipe {
+    Stdout,
+    Stderr,
+}
+
+/// Reads `pipe` to its end in a thread of its own and sends what it read. A reader whose pipe
+/// never closes is left blocked (see [`Cmd::capture`]); its thread ends with xtask.
+fn reader<R: Read + Send + 'static>(pipe: Option<R>, which: Pipe, output: Sender<(Pipe, String)>) {
     thread::spawn(move || {
         let mut bytes = Vec::new();
         if let Some(mut pipe) = pipe {
             let _ = pipe.read_to_end(&mut bytes);
         }
-        String::from_utf8_lossy(&bytes).into_owned()
-    })
+        let _ = output.send((which, String::from_utf8_lossy(&bytes).into_owned()));
+    });
 }
 
 /// The process group of the child running in the foreground, so Ctrl-C can stop it too.
@@ -282,13 +316,31 @@ fn seconds_or_millis(limit: Duration) -> String {
     }
 }
 
-fn wait_with_timeout(mut child: Child, cmd: &Cmd) -> Result<ExitStatus> {
-    let start = Instant::now();
+/// Waits until the child has exited, leaving it unreaped (so that its pid, which names its
+/// process group, is not reused before the caller is done with the group); at `deadline` kills
+/// its group, reaps it and fails.
+fn wait_for_exit(child: &mut Child, cmd: &Cmd, deadline: Instant) -> Result<()> {
     loop {
-        if let Some(status) = child.try_wait()? {
-            return Ok(status);
+        // SAFETY: waitid writes one siginfo_t owned here; WNOWAIT leaves the child to be reaped
+        // by Child::wait.
+        let exited = unsafe {
+            let mut info: libc::siginfo_t = std::mem::zeroed();
+            let found = libc::waitid(
+                libc::P_PID,
+                child.id(),
+                &mut info,
+                libc::WEXITED | libc::WNOHANG | libc::WNOWAIT,
+            );
+            if found != 0 {
+                return Err(std::io::Error::last_os_error())
+                    .with_context(|| format!("could not wait for `{}`", cmd.display()));
+            }
+            info.si_pid() != 0
+        };
+        if exited {
+            return Ok(());
         }
-        if start.elapsed() > cmd.timeout {
+        if Instant::now() > deadline {
             kill_group(child.id());
             let _ = child.wait();
             bail!(
@@ -327,19 +379,22 @@ mod tests {
     /// process group, its output going nowhere so that it holds no pipe of the test's), writes
     /// the sleep's pid to `pid_file`, then waits for it: left alone, both would run for 1000 s.
     fn shell_with_grandchild(pid_file: &Path) -> Cmd {
-        // Orphans of the test process become its children rather than init's, so the test can
-        // wait for the grandchild and learn how it died (and a zombie is not left behind where
-        // init does not reap).
+        let script = format!(
+            "sleep 1000 </dev/null >/dev/null 2>&1 & echo $! > '{0}.tmp' && mv '{0}.tmp' '{0}'; wait",
+            pid_file.display()
+        );
+        shell(&script)
+    }
+
+    /// Makes orphans of the test process its children rather than init's, so the test can wait
+    /// for a grandchild and learn how it died (and a zombie is not left behind where init does
+    /// not reap).
+    fn become_subreaper() {
         static SUBREAPER: std::sync::Once = std::sync::Once::new();
         // SAFETY: prctl with PR_SET_CHILD_SUBREAPER takes a flag and touches no memory.
         SUBREAPER.call_once(|| unsafe {
             libc::prctl(libc::PR_SET_CHILD_SUBREAPER, 1);
         });
-        let script = format!(
-            "sleep 1000 </dev/null >/dev/null 2>&1 & echo $! > '{0}.tmp' && mv '{0}.tmp' '{0}'; wait",
-            pid_file.display()
-        );
-        Cmd::new("sh").args(["-c", &script]).quiet()
     }
 
     /// The pid in `pid_file`, once the shell has written it (it is renamed into place whole).
@@ -436,6 +491,79 @@ mod tests {
             time_out_with_grandchild("capture", |cmd| cmd.capture().map(drop));
         assert_killed(grandchild, "the timeout");
         assert!(error.contains("did not finish within"), "{error}");
+    }
+
+    /// Runs `cmd.capture()` in a thread of its own and waits up to 60 s for it, so that a capture
+    /// that never returns fails the test instead of hanging it.
+    fn capture_or_hang(cmd: Cmd) -> Result<Captured> {
+        let (send, receive) = mpsc::channel();
+        thread::spawn(move || {
+            let _ = send.send(cmd.capture());
+        });
+        receive
+            .recv_timeout(Duration::from_secs(60))
+            .expect("capture() did not return within 60 s")
+    }
+
+    #[test]
+    fn a_capture_ends_when_the_command_exits_though_a_grandchild_holds_its_output() {
+        let scratch = Scratch::new("capture-held");
+        let pid_file = scratch.0.join("grandchild.pid");
+        // The sleep inherits the shell's stdout and stderr, so the pipes stay open after the
+        // shell exits. The command's own limit (10 min) is far past the test's 60 s.
+        let script = format!(
+            "sleep 1000 & echo $! > '{}'; echo started",
+            pid_file.display()
+        );
+        let out = capture_or_hang(shell(&script)).unwrap();
+        assert!(out.status.success());
+        assert_eq!(out.stdout, "started\n");
+        let grandchild = read_pid(&pid_file).expect("the shell wrote no pid");
+        assert_killed(grandchild, "the command's exit");
+    }
+
+    #[test]
+    fn a_grandchild_outside_the_group_holding_the_output_fails_the_capture_at_its_limit() {
+        let scratch = Scratch::new("capture-setsid");
+        let pid_file = scratch.0.join("grandchild.pid");
+        // setsid puts the sleep in a session and group of its own, out of reach of the group
+        // kill; only the time limit ends the wait for its output. As in time_out_with_grandchild,
+        // the limit doubles until the shell got to exit within it.
+        let script = format!("setsid sleep 1000 & echo $! > '{}'", pid_file.display());
+        let mut timeout = Duration::from_millis(200);
+        let error = loop {
+            let _ = std::fs::remove_file(&pid_file);
+            let result = capture_or_hang(shell(&script).timeout(timeout));
+            if let Some(pid) = read_pid(&pid_file) {
+                // SAFETY: sends a signal to the grandchild the test started; touches no memory.
+                unsafe { libc::kill(pid, libc::SIGKILL) };
+                assert_killed(pid, "the test's kill");
+            }
+            let error = format!(
+                "{:#}",
+                result
+                    .err()
+                    .expect("a capture with its output held open succeeded")
+            );
+            if !error.contains("did not finish within") {
+                break error;
+            }
+            assert!(
+                timeout < Duration::from_secs(30),
+                "the shell never exited in time"
+            );
+            timeout *= 2;
+        };
+        assert!(
+            error.starts_with("`sh -c 'setsid sleep 1000 & echo $! > ")
+                && error.contains("exited (exit status: 0) but a process it started, outside its process group, kept its output open past its time limit of"),
+            "{error}"
+        );
+    }
+
+    fn shell(script: &str) -> Cmd {
+        become_subreaper();
+        Cmd::new("sh").args(["-c", script]).quiet()
     }
 
     #[test]
