@@ -153,6 +153,7 @@ mod tests {
                 anchor_pages: words(anchor_pages),
             })
         };
+        let kernel = |job| Job::Kernel { job };
         for (line, job) in [
             ("serve", Job::Serve),
             ("test", Job::Test { words: vec![] }),
@@ -174,54 +175,31 @@ mod tests {
             ("pdf", Job::Pdf),
             ("install-tools", Job::InstallTools),
             ("assets", Job::Assets),
-            (
-                "kernel run",
-                Job::Kernel {
-                    job: KernelJob::Run { release: false },
-                },
-            ),
+            ("kernel run", kernel(KernelJob::Run { release: false })),
             (
                 "kernel run --release",
-                Job::Kernel {
-                    job: KernelJob::Run { release: true },
-                },
+                kernel(KernelJob::Run { release: true }),
             ),
             (
                 "kernel test",
-                Job::Kernel {
-                    job: KernelJob::Test {
-                        release: false,
-                        repeat: 1,
-                    },
-                },
+                kernel(KernelJob::Test {
+                    release: false,
+                    repeat: 1,
+                }),
             ),
             (
                 "kernel test --repeat 20 --release",
-                Job::Kernel {
-                    job: KernelJob::Test {
-                        release: true,
-                        repeat: 20,
-                    },
-                },
+                kernel(KernelJob::Test {
+                    release: true,
+                    repeat: 20,
+                }),
             ),
-            (
-                "kernel bless",
-                Job::Kernel {
-                    job: KernelJob::Bless { debug: false },
-                },
-            ),
+            ("kernel bless", kernel(KernelJob::Bless { debug: false })),
             (
                 "kernel bless --debug",
-                Job::Kernel {
-                    job: KernelJob::Bless { debug: true },
-                },
+                kernel(KernelJob::Bless { debug: true }),
             ),
-            (
-                "kernel bench",
-                Job::Kernel {
-                    job: KernelJob::Bench,
-                },
-            ),
+            ("kernel bench", kernel(KernelJob::Bench)),
             ("lighthouse", lighthouse("", 3, None, "")),
             (
                 "lighthouse --pages introduction print --runs 1 --anchor /a",
