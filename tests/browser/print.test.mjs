@@ -1,6 +1,6 @@
 // print.html: every chapter of SUMMARY.md in one page, to be read through or printed (the PDF is
-// printed from a copy of it). Nothing on it is edited or run (tools/mdbook-print-page takes the
-// listings' hidden lines out when the book is built, theme/print-page.js takes Run and copy
+// printed from a copy of it). Nothing on it is edited or run (tools/mdbook-finish keeps the
+// listings' hidden lines out of it when the book is built, theme/print-page.js takes Run and copy
 // buttons away before mdBook's book.js adds them), its diagrams are drawn,
 // and the time it keeps the browser busy is measured and printed: a figure, not a pass/fail
 // budget (a busy machine would fail one for no fault of the page). What is checked instead is
@@ -123,8 +123,8 @@ test("print.html has nothing to edit or run, no hidden lines, and asks nothing o
     assert.equal(found.editable, 0, "editable blocks on print.html");
     assert.equal(found.runButtons, 0, "Run buttons on print.html");
     assert.equal(found.buttons, 0, "buttons (copy, hidden lines, Run) on print.html's code blocks");
-    assert.equal(found.hiddenLines, 0, "hidden lines in print.html's code: did the print-page renderer run?");
-    assert.equal(found.blocksWithHiddenLines, 0, "book.js saw hidden lines: did the print-page renderer run?");
+    assert.equal(found.hiddenLines, 0, "hidden lines in print.html's code: did the mdbook-finish renderer run?");
+    assert.equal(found.blocksWithHiddenLines, 0, "book.js saw hidden lines: did the mdbook-finish renderer run?");
     const runner = new URL(RUNNER_URL).origin;
     const asked = requests.filter(
         (address) => address.startsWith(runner) || address.includes("play.rust-lang.org") || address.includes("local-runner.json"),

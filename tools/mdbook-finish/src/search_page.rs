@@ -1,7 +1,7 @@
 //! A built chapter page read the way mdBook 0.5.4's search indexer reads the chapter: the text of
 //! `<main>`, cut into one section per heading (h1 down to `heading-split-level`, when it has an
 //! id), with a space for every element that opens, and `<script>` and `<style>` left out. Each
-//! section's text comes twice: all of it (what mdBook indexed, which `crate::index` compares with
+//! section's text comes twice: all of it (what mdBook indexed, which `crate::search_index` compares with
 //! mdBook's own index, so a change in mdBook fails loudly instead of silently) and without what a
 //! reader never sees twice or at all: the listings' hidden lines (`<span class="boring">`) and the
 //! dark drawing of each diagram (`<svg class="diagram-dark">`, from tools/mdbook-diagrams; its

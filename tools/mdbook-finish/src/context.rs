@@ -1,0 +1,132 @@
+//! The few things this renderer needs from the render context mdBook sends on stdin: where the
+//! book is built and four settings of `[output.html]`.
+//!
+//! mdBook sends every renderer the whole book, every chapter's text included (several MB for this
+//! book). The context is read into one buffer and parsed into the small structs below: serde
+//! skips the `book` field and every other unknown field without building anything from them.
+
+use anyhow::{Context as _, Result};
+use serde::Deserialize;
+use std::io::Read;
+use std::path::{Path, PathBuf};
+
+#[derive(Deserialize)]
+pub struct RenderContext {
+    /// `<build-dir>/finish`: this renderer's own folder, which it leaves empty.
+    destination: PathBuf,
+    #[serde(default)]
+    pub config: Config,
+}
+
+#[derive(Default, Deserialize)]
+#[serde(default)]
+pub struct Config {
+    pub output: Output,
+}
+
+#[derive(Default, Deserialize)]
+#[serde(default)]
+pub struct Output {
+    pub html: Html,
+}
+
+#[derive(Default, Deserialize)]
+#[serde(default, rename_all = "kebab-case")]
+pub struct Html {
+    pub search: Search,
+    pub print: Print,
+    pub additional_js: Vec<PathBuf>,
+}
+
+#[derive(Deserialize)]
+#[serde(default, rename_all = "kebab-case")]
+pub struct Search {
+    pub enable: bool,
+    pub heading_split_level: u8,
+}
+
+impl Default for Search {
+    /// mdBook 0.5.4's defaults.
+    fn default() -> Self {
+        Search {
+            enable: true,
+            heading_split_level: 3,
+        }
+    }
+}
+
+#[derive(Deserialize)]
+#[serde(default)]
+pub struct Print {
+    pub enable: bool,
+}
+
+impl Default for Print {
+    fn default() -> Self {
+        Print { enable: true }
+    }
+}
+
+impl RenderContext {
+    /// Reads the context from stdin.
+    pub fn from_stdin() -> Result<RenderContext> {
+        let mut bytes = Vec::new();
+        std::io::stdin()
+            .lock()
+            .read_to_end(&mut bytes)
+            .context("cannot read the render context from stdin")?;
+        Self::parse(&bytes)
+    }
+
+    pub fn parse(bytes: &[u8]) -> Result<RenderContext> {
+        serde_json::from_slice(bytes).context(
+            "stdin is not an mdBook render context (this program is run by `mdbook build`)",
+        )
+    }
+
+    /// `<build-dir>`: where mdBook builds every renderer's output.
+    pub fn build_dir(&self) -> Result<&Path> {
+        self.destination
+            .parent()
+            .context("the renderer's folder has no parent")
+    }
+
+    /// `<build-dir>/html`: the HTML renderer's book, which this one finishes.
+    pub fn html_dir(&self) -> Result<PathBuf> {
+        Ok(self.build_dir()?.join("html"))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reads_the_settings_and_skips_the_book() {
+        let json =
+            br#"{"version":"0.5.4","root":"/b","book":{"items":[{"Chapter":{"content":"x\"y"}}]},
+            "destination":"/b/book/finish",
+            "config":{"book":{"title":"T"},"output":{"html":{"search":{"heading-split-level":2},
+            "additional-js":["theme/a.js"],"print":{"enable":false}},"finish":{}}}}"#;
+        let context = RenderContext::parse(json).unwrap();
+        assert_eq!(context.html_dir().unwrap(), Path::new("/b/book/html"));
+        let html = &context.config.output.html;
+        assert!(html.search.enable);
+        assert_eq!(html.search.heading_split_level, 2);
+        assert!(!html.print.enable);
+        assert_eq!(html.additional_js, [Path::new("theme/a.js")]);
+    }
+
+    #[test]
+    fn uses_mdbook_s_defaults_when_the_settings_are_absent() {
+        let context = RenderContext::parse(br#"{"destination":"/b/finish","config":{}}"#).unwrap();
+        let html = &context.config.output.html;
+        assert!(html.search.enable && html.print.enable);
+        assert_eq!(html.search.heading_split_level, 3);
+    }
+
+    #[test]
+    fn refuses_what_is_not_a_render_context() {
+        assert!(RenderContext::parse(b"{\"book\":{}}").is_err());
+    }
+}

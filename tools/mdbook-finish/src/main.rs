@@ -1,0 +1,88 @@
+//! mdbook-finish: an mdBook renderer that runs after the HTML one and finishes its book.
+//!
+//! book.toml runs it as `[output.finish]` (`cargo xtask install-tools` installs it, as it does
+//! every plugin of `tools/`). mdBook runs every renderer in every build, `mdbook serve` included,
+//! and runs the preprocessors again for each one, so the jobs that need the built HTML book share
+//! this one renderer. It needs nothing of the book's content: the render context mdBook sends on
+//! stdin gives where the book is built and `[output.html]`'s settings (see `context`), and the
+//! rest is read from the HTML renderer's files. Each job is a module:
+//!
+//! - `hidden_lines`: copies the hidden lines tools/mdbook-hidden-lines staged into the book and
+//!   checks every page's references to them;
+//! - `print_page`: print.html without hidden lines;
+//! - `search_index`: mdBook's search index rebuilt from the text a reader sees (no hidden lines,
+//!   each diagram's labels once), and checked against the Async Book's size per word;
+//! - `search_scripts`: mdBook's search scripts loaded when the reader opens search.
+//!
+//! Any doubt (a page read differently from mdBook's index, a missing file, a page laid out
+//! differently from what a job expects) fails the build, naming the page.
+
+mod context;
+mod hidden_lines;
+mod pages;
+mod print_page;
+mod search_index;
+mod search_page;
+mod search_scripts;
+
+use anyhow::{Result, bail};
+use context::RenderContext;
+use std::time::Instant;
+
+fn main() {
+    if let Err(error) = run() {
+        eprintln!("mdbook-finish: {error:#}");
+        std::process::exit(1);
+    }
+}
+
+fn run() -> Result<()> {
+    let started = Instant::now();
+    let context = RenderContext::from_stdin()?;
+    let settings = &context.config.output.html;
+    let html = context.html_dir()?;
+    let mut pages = pages::read_all(&html)?;
+
+    let staged = hidden_lines::finish(context.build_dir()?, &html, &pages)?;
+    let mut said = Vec::new();
+    if let Some(files) = staged {
+        said.push(format!("{files} files of hidden lines copied"));
+    }
+    if settings.print.enable {
+        let Some(print) = pages.iter_mut().find(|p| p.name == "print.html") else {
+            bail!(
+                "{} has no print.html although [output.html.print] is on",
+                html.display()
+            );
+        };
+        let lines = print_page::finish(print, staged.is_some())?;
+        said.push(format!("print.html without its {lines} hidden lines"));
+    }
+    if settings.search.enable {
+        search_index::finish(&html, &pages, settings.search.heading_split_level)?;
+        let listed = settings
+            .additional_js
+            .iter()
+            .any(|js| js == std::path::Path::new(search_scripts::LOADER));
+        let mut rewritten = 0;
+        for page in &mut pages {
+            rewritten += usize::from(search_scripts::finish(page)?);
+        }
+        if rewritten > 0 && !listed {
+            bail!(
+                "{} is not in [output.html] additional-js: mdBook does not copy the loader the pages now need",
+                search_scripts::LOADER
+            );
+        }
+        said.push(format!(
+            "search scripts loaded on first use on {rewritten} pages"
+        ));
+    }
+    pages::write_changed(&pages)?;
+    eprintln!(
+        "mdbook-finish: {} ({} ms)",
+        said.join("; "),
+        started.elapsed().as_millis()
+    );
+    Ok(())
+}
