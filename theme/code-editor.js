@@ -1,6 +1,9 @@
 // Makes every runnable Rust block editable in place, without mdBook's ace editor (whose ~390 KB
 // every page would download). mdBook's Run button sends a block's `textContent`: the edited code
 // with the listing's hidden lines, which stay in place while the reader edits the visible ones.
+// The pages do not carry those lines: when editing starts, theme/hidden-lines.js fetches them and
+// puts them back (the caret stays where it was); until they are in, typing waits, and if they
+// cannot be had the block says why and is not edited (Run would send a partial program).
 // Select-all while editing selects the whole code, hidden lines included, so that what replaces
 // it is all that runs (the browser's own would leave a hidden line after the selection, such as
 // the `}` closing mdBook's `fn main` wrapper). Adds "Undo changes" and Ctrl-Enter to run.
@@ -43,7 +46,7 @@
 
     blocks.forEach(function (code) {
         const pre = code.parentElement;
-        const original = code.innerHTML;
+        let original = code.innerHTML;
         const runnable = !code.classList.contains("no_run");
         const run = runnable ? "; Ctrl-Enter runs" : "";
 
@@ -55,8 +58,40 @@
         code.tabIndex = 0;
         code.classList.add("book-editable");
 
+        // The listing's hidden lines, put back before the first edit (see the top of this file).
+        let loading = false;
+        function completeCode() {
+            const hidden = window.hiddenLines;
+            if (loading || !hidden || !hidden.missing(code)) {
+                return;
+            }
+            loading = true;
+            hidden.load(code)
+                .then((putBack) => {
+                    const selection = window.getSelection();
+                    const inside = selection.rangeCount && code.contains(selection.anchorNode) && code.contains(selection.focusNode);
+                    const from = inside ? textOffset(selection.anchorNode, selection.anchorOffset) : 0;
+                    const to = inside ? textOffset(selection.focusNode, selection.focusOffset) : 0;
+                    const map = putBack();
+                    original = code.innerHTML;
+                    if (inside) {
+                        const a = textPoint(map(from));
+                        const b = textPoint(map(to));
+                        selection.setBaseAndExtent(a.node, a.offset, b.node, b.offset);
+                    }
+                })
+                .catch((error) => {
+                    edit(false);
+                    hidden.say(pre, "The listing's hidden lines are missing, so it cannot be edited: " + error.message);
+                })
+                .finally(() => {
+                    loading = false;
+                });
+        }
+
         function edit(on) {
             if (on) {
+                completeCode();
                 code.setAttribute("contenteditable", "plaintext-only");
                 code.removeAttribute("aria-readonly");
             } else {
@@ -130,7 +165,12 @@
         // a selection that holds them all would keep those after the visible code. For that one
         // edit they are displayed (within the task, so never painted), then hidden again.
         let shown = false;
-        code.addEventListener("beforeinput", function () {
+        code.addEventListener("beforeinput", function (event) {
+            if (loading) {
+                // The hidden lines are on their way; an edit now would be lost when they arrive.
+                event.preventDefault();
+                return;
+            }
             const selection = window.getSelection();
             const hiding = code.classList.contains("hide-boring") ? code : pre.classList.contains("hide-boring") ? pre : null;
             if (hiding && selection.rangeCount && selection.getRangeAt(0).toString() === code.textContent) {
