@@ -74,7 +74,7 @@ pub fn build_and_check_links(root: &Path) -> Result<()> {
 /// so it scales to the column instead of being cut.
 pub fn check_diagrams_drawn(html: &Path) -> Result<()> {
     let svgbob = regex::Regex::new(r#"<svg\b[^>]*class="svgbob"[^>]*>"#).expect("pattern");
-    for path in crate::includes::files_with_extension(html, "html")? {
+    for path in crate::files::files_with_extension(html, "html")? {
         let page = std::fs::read_to_string(&path)?;
         let name = crate::listings::relative(html, &path);
         if page.contains("class=\"mermaid\"") {

@@ -302,9 +302,9 @@ mod tests {
         .iter()
         .map(|file| root.join(file))
         .collect();
-        files.extend(crate::includes::files_with_extension(&root.join("src"), "md").unwrap());
+        files.extend(crate::files::files_with_extension(&root.join("src"), "md").unwrap());
         files.extend(
-            crate::includes::files_with_extension(&root.join(".github/workflows"), "yml").unwrap(),
+            crate::files::files_with_extension(&root.join(".github/workflows"), "yml").unwrap(),
         );
         let mut checked = 0;
         for file in &files {

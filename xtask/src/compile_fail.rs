@@ -25,7 +25,7 @@ struct Case {
 
 fn cases(root: &Path) -> Result<Vec<Case>> {
     let mut cases = Vec::new();
-    for source in crate::includes::files_with_extension(&root.join(DIR), "rs")? {
+    for source in crate::files::files_with_extension(&root.join(DIR), "rs")? {
         cases.push(Case {
             stderr: source.with_extension("stderr"),
             source: relative(root, &source),
@@ -180,7 +180,7 @@ pub fn check_chapters(root: &Path) -> Result<Vec<String>> {
     });
     let mut problems = Vec::new();
     let mut shown: Vec<String> = Vec::new();
-    for chapter in crate::includes::files_with_extension(&root.join("src"), "md")? {
+    for chapter in crate::files::files_with_extension(&root.join("src"), "md")? {
         let text = std::fs::read_to_string(&chapter)?;
         let blocks = code_blocks(&text);
         for (index, block) in blocks.iter().enumerate() {
@@ -214,7 +214,7 @@ pub fn check_chapters(root: &Path) -> Result<Vec<String>> {
         }
     }
     let dir = root.join(DIR);
-    for file in crate::includes::files_with_extension(&dir, "rs")? {
+    for file in crate::files::files_with_extension(&dir, "rs")? {
         let name = file
             .file_stem()
             .unwrap_or_default()
@@ -231,7 +231,7 @@ pub fn check_chapters(root: &Path) -> Result<Vec<String>> {
             ));
         }
     }
-    for file in crate::includes::files_with_extension(&dir, "stderr")? {
+    for file in crate::files::files_with_extension(&dir, "stderr")? {
         if !file.with_extension("rs").exists() {
             problems.push(format!("{}: has no .rs beside it", relative(root, &file)));
         }

@@ -7,7 +7,7 @@
 //! fall back to the reader's system fonts, as with mdBook's full fonts.
 
 use crate::cmd::Cmd;
-use crate::includes::files_with_extension;
+use crate::files::files_with_extension;
 use crate::listings::relative;
 use anyhow::{Context, Result, bail};
 use serde::{Deserialize, Serialize};

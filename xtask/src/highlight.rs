@@ -3,7 +3,7 @@
 //! built by `cargo xtask assets` from the npm packages pinned in ci/assets/, and the check that
 //! every fence of the book has its language in it.
 
-use crate::includes::files_with_extension;
+use crate::files::files_with_extension;
 use crate::listings::relative;
 use anyhow::{Context, Result, bail};
 use pulldown_cmark::{CodeBlockKind, Event, Parser, Tag};

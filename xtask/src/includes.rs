@@ -4,10 +4,11 @@
 //! `//!` header; every `compile_fail` block is a file of `listings/compile-fail/` followed by its
 //! compiler message.
 
+use crate::files::files_with_extension;
 use crate::listings::{self, relative};
 use anyhow::{Context, Result, bail};
 use regex::Regex;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 pub fn check(root: &Path) -> Result<()> {
     let mut problems = Vec::new();
@@ -144,28 +145,6 @@ pub fn has_tests(dir: &Path) -> Result<bool> {
         }
     }
     Ok(false)
-}
-
-/// Every file below `dir` (skipping `target`) whose name ends in `.ext`, sorted.
-pub fn files_with_extension(dir: &Path, ext: &str) -> Result<Vec<PathBuf>> {
-    let mut found = Vec::new();
-    let mut pending = vec![dir.to_path_buf()];
-    while let Some(dir) = pending.pop() {
-        for entry in
-            std::fs::read_dir(&dir).with_context(|| format!("cannot list {}", dir.display()))?
-        {
-            let path = entry?.path();
-            if path.is_dir() {
-                if path.file_name().is_some_and(|n| n != "target") {
-                    pending.push(path);
-                }
-            } else if path.extension().is_some_and(|e| e == ext) {
-                found.push(path);
-            }
-        }
-    }
-    found.sort();
-    Ok(found)
 }
 
 #[cfg(test)]

@@ -1,7 +1,7 @@
 //! Checks the built HTML for links whose `#fragment` names no element on the target page.
 //! (mdbook-linkcheck2 checks that linked files exist, but not fragments.)
 
-use crate::includes::files_with_extension;
+use crate::files::files_with_extension;
 use anyhow::{Context, Result, bail};
 use regex::Regex;
 use std::collections::{HashMap, HashSet};

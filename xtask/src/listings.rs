@@ -40,7 +40,17 @@ pub struct BookMeta {
     pub miri: bool,
     /// The chapter's experiments under Miri (see miri_experiments.rs).
     #[serde(default)]
-    pub miri_experiment: Vec<crate::miri_experiments::Experiment>,
+    pub miri_experiment: Vec<Experiment>,
+}
+
+/// One `[[package.metadata.book.miri-experiment]]` of a listing (miri_experiments.rs runs it).
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Experiment {
+    pub name: String,
+    pub file: String,
+    pub replace: String,
+    pub with: String,
 }
 
 #[derive(Deserialize)]

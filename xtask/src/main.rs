@@ -9,6 +9,7 @@ mod browser;
 mod cli;
 mod cmd;
 mod compile_fail;
+mod files;
 mod fonts;
 mod highlight;
 mod includes;

@@ -8,7 +8,8 @@
 //! A step of `cargo xtask test`, and `cargo xtask miri` on its own.
 
 use crate::cmd::Cmd;
-use crate::includes::{files_with_extension, has_tests};
+use crate::files::files_with_extension;
+use crate::includes::has_tests;
 use crate::listings::{self, Listing, normalize, relative, unified_diff};
 use anyhow::{Context, Result, bail};
 use std::path::{Path, PathBuf};
@@ -18,7 +19,7 @@ use std::time::{Duration, Instant};
 const MIRI_OUTPUT: &str = "miri-output.txt";
 
 /// How long one listing's run or test may take under Miri (the whole step takes about a minute).
-pub const TIMEOUT: Duration = Duration::from_secs(5 * 60);
+const TIMEOUT: Duration = Duration::from_secs(5 * 60);
 
 /// `cargo xtask miri` and the step of `cargo xtask test`.
 pub fn check(root: &Path) -> Result<()> {
@@ -29,7 +30,9 @@ pub fn check(root: &Path) -> Result<()> {
         if let Some(problem) = run(root, &listing, Mode::Check)? {
             problems.push(problem);
         }
-        problems.extend(crate::miri_experiments::run_all(root, &listing, false)?);
+        problems.extend(crate::miri_experiments::run_all(
+            root, &listing, false, TIMEOUT,
+        )?);
         if has_tests(&listing.dir)? {
             miri(root, &listing, "test", &[])?;
         }
@@ -57,7 +60,7 @@ pub fn bless(root: &Path) -> Result<()> {
         if let Some(problem) = run(root, &listing, Mode::Bless)? {
             bail!("{problem}");
         }
-        crate::miri_experiments::run_all(root, &listing, true)?;
+        crate::miri_experiments::run_all(root, &listing, true, TIMEOUT)?;
     }
     Ok(())
 }

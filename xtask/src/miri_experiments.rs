@@ -12,28 +12,24 @@
 //! ```
 
 use crate::cmd::Cmd;
-use crate::listings::{Listing, relative, unified_diff};
+use crate::listings::{Experiment, Listing, relative, unified_diff};
 use anyhow::{Context, Result, bail};
 use regex::Regex;
-use serde::Deserialize;
 use std::path::Path;
 use std::sync::LazyLock;
+use std::time::Duration;
 
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct Experiment {
-    pub name: String,
-    pub file: String,
-    pub replace: String,
-    pub with: String,
-}
-
-/// Runs each experiment of `listing`; checks its output file, or rewrites it when `bless`.
-/// Returns the mismatches.
-pub fn run_all(root: &Path, listing: &Listing, bless: bool) -> Result<Vec<String>> {
+/// Runs each experiment of `listing`, each run limited to `timeout` (miri.rs's, as for the
+/// listings); checks its output file, or rewrites it when `bless`. Returns the mismatches.
+pub fn run_all(
+    root: &Path,
+    listing: &Listing,
+    bless: bool,
+    timeout: Duration,
+) -> Result<Vec<String>> {
     let mut problems = Vec::new();
     for experiment in &listing.meta.miri_experiment {
-        let actual = run(root, listing, experiment)?;
+        let actual = run(root, listing, experiment, timeout)?;
         let file = listing.dir.join(format!("miri-{}.txt", experiment.name));
         let name = relative(root, &file);
         let expected = std::fs::read_to_string(&file).unwrap_or_default();
@@ -56,13 +52,18 @@ pub fn run_all(root: &Path, listing: &Listing, bless: bool) -> Result<Vec<String
 }
 
 /// The changed listing's stdout, then Miri's normalised report.
-fn run(root: &Path, listing: &Listing, experiment: &Experiment) -> Result<String> {
+fn run(
+    root: &Path,
+    listing: &Listing,
+    experiment: &Experiment,
+    timeout: Duration,
+) -> Result<String> {
     let at = format!("{} (experiment `{}`)", listing.name, experiment.name);
     let copy = root
         .join("target/miri-experiments")
         .join(format!("{}-{}", listing.name, experiment.name));
     let _ = std::fs::remove_dir_all(&copy);
-    for file in crate::includes::files_with_extension(&listing.dir.join("src"), "rs")? {
+    for file in crate::files::files_with_extension(&listing.dir.join("src"), "rs")? {
         let inside = file.strip_prefix(&listing.dir)?;
         std::fs::create_dir_all(copy.join(inside).parent().context("a file has a folder")?)?;
         std::fs::copy(&file, copy.join(inside))?;
@@ -88,7 +89,7 @@ fn run(root: &Path, listing: &Listing, experiment: &Experiment) -> Result<String
         .arg("--target-dir")
         .arg(root.join("target/miri-experiments/target"))
         .dir(root)
-        .timeout(crate::miri::TIMEOUT)
+        .timeout(timeout)
         .capture()?;
     if out.status.success() {
         bail!("{at}: Miri finds nothing wrong, but the chapter says it stops with an error");
