@@ -54,7 +54,7 @@ pub fn install(root: &Path) -> Result<()> {
     install_own_tools(root)
 }
 
-/// The book's own mdBook plugins, `tools/*` (mdbook-diagrams): installed with
+/// The book's own mdBook plugins, `tools/*` (mdbook-diagrams, mdbook-finish, …): installed with
 /// `cargo install --locked --path`, and again whenever their source changes, so that book.toml
 /// runs them by name as it runs the pinned ones and plain `mdbook` finds them too.
 fn install_own_tools(root: &Path) -> Result<()> {
