@@ -263,6 +263,10 @@ test("a block with hidden lines, by keyboard: Tab indents the selected lines, Es
     });
     const block = await tabToRunnableBlock(page);
     const code = await block.evaluateHandle((pre) => pre.querySelector("code"));
+    // The page does not carry the hidden lines: Enter starts editing, and theme/hidden-lines.js
+    // puts them back first (typing waits for them).
+    await page.keyboard.press("Enter");
+    await page.waitForFunction((c) => !window.hiddenLines.missing(c), code, { timeout: 10_000 });
     const listing = await code.evaluate((c) => {
         const hidden = c.querySelectorAll(".boring");
         const after = document.createRange();
@@ -273,7 +277,6 @@ test("a block with hidden lines, by keyboard: Tab indents the selected lines, Es
     assert.ok(listing.endsHidden, `the first block of ${ch05.html} does not end with a hidden line`);
 
     // Tab with two lines selected indents both, and nothing else changes.
-    await page.keyboard.press("Enter");
     await page.keyboard.press("Shift+ArrowDown");
     await page.keyboard.press("Shift+ArrowDown");
     const selected = await page.evaluate(() => window.getSelection().toString());

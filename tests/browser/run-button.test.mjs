@@ -46,8 +46,19 @@ async function run(block) {
     return result.innerText();
 }
 
-/** The playground block on the page that holds the most lines of a source file. */
+/**
+ * The playground block on the page that holds the most lines of a source file, hidden lines
+ * included: the page does not carry those, so every block's are put back first (through
+ * theme/hidden-lines.js, as Run does; the blocks stay folded).
+ */
 async function blockShowing(page, source) {
+    await page.evaluate(() =>
+        Promise.all(
+            Array.from(document.querySelectorAll("pre.playground > code"))
+                .filter((code) => window.hiddenLines.missing(code))
+                .map((code) => window.hiddenLines.load(code).then((putBack) => putBack())),
+        ),
+    );
     const lines = source
         .split("\n")
         .map((l) => l.trim())
