@@ -61,12 +61,28 @@
                         }
                         return response.text();
                     })
+                    .then((text) => checked(file, text))
                     .then((text) => text.split("\n"));
                 lines.catch(() => files.delete(file));
             }
             files.set(file, lines);
         }
         return files.get(file);
+    }
+
+    // The file's name is the start of its SHA-256: a stale or wrong file is refused, not run.
+    // (crypto.subtle exists on https and on this machine's pages, not on plain http elsewhere.)
+    function checked(file, text) {
+        if (!window.crypto || !window.crypto.subtle) {
+            return text;
+        }
+        return window.crypto.subtle.digest("SHA-256", new TextEncoder().encode(text)).then((digest) => {
+            const hex = Array.from(new Uint8Array(digest).slice(0, 8), (byte) => byte.toString(16).padStart(2, "0")).join("");
+            if (file !== hex + ".txt") {
+                throw new Error(`hidden-lines/${file} is not the file this page was built with (its SHA-256 starts ${hex}).`);
+            }
+            return text;
+        });
     }
 
     // Which of `count` lines are hidden, from `a-b_c-d`.

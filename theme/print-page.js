@@ -2,9 +2,9 @@
 // a copy of it into the PDF): nothing on it is edited or run. mdBook's book.js treats it like a
 // chapter page all the same: it adds a copy button and a Run button to every block and asks the
 // playground for its crate list, and theme/code-editor.js would make every Rust block editable.
-// (The listings' hidden lines, the largest part of the page, are already gone: the
-// tools/mdbook-print-page renderer takes them out of print.html when the book is built, so
-// book.js adds no "show hidden lines" toggle and highlight.js sees only the lines a reader sees.)
+// (The listings' hidden lines are not in the pages at all: tools/mdbook-hidden-lines leaves each
+// block only an empty marker, which tools/mdbook-finish takes out of print.html, so book.js adds
+// no "show hidden lines" toggle there, and theme/hidden-lines.js does nothing on this page.)
 //
 // theme/head.hbs loads this script on the print page only, in <head> (book.toml lists it in
 // additional-js too, which is what copies it into the book; that load, at the end of every page's
