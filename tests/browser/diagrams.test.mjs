@@ -1,6 +1,6 @@
 // Diagrams arrive drawn (tools/mdbook-diagrams draws mermaid's at build time and gives svgbob's a
 // viewBox): no page holds an undrawn diagram or asks for mermaid's script, their text is text,
-// the page's theme picks the light or dark drawing, and at a phone's width and a desktop's every
+// the page's theme colours each mermaid drawing, and at a phone's width and a desktop's every
 // diagram fits its column, or scrolls sideways inside its own box that the keyboard can reach.
 import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
@@ -93,19 +93,26 @@ test("every page holds drawn diagrams only, and no page asks for mermaid's scrip
         if (chapter) {
             assert.equal(await page.locator("main .svgbob-diagram").count(), fenced(chapter, "bob").length, `${html}: svgbob drawings`);
         }
-        // The dark drawing stands in for the light one: same viewBox and width, so what fits
-        // (measured in the light theme below) fits in the dark themes too.
+        // One drawing for every theme, or (where mermaid's light and dark drawings differ in more
+        // than colour) both, the dark one of the light one's shape: same viewBox and width, so
+        // what fits (measured in the light theme below) fits in the dark themes too.
         const unlike = await figures.evaluateAll((figures) =>
             figures.flatMap((figure, index) => {
-                const [light, dark] = ["light", "dark"].map((v) => figure.querySelector(`svg.diagram-${v}`));
+                const drawings = figure.querySelectorAll(":scope > svg");
+                if (drawings.length === 1 && !/\bdiagram-(light|dark)\b/.test(drawings[0].className.baseVal)) {
+                    return [];
+                }
+                const [light, dark] = ["light", "dark"].map((v) => figure.querySelector(`:scope > svg.diagram-${v}`));
                 const shape = (svg) =>
                     svg && `viewBox ${svg.getAttribute("viewBox")}, width ${svg.getAttribute("width")}, --diagram-width ${svg.style.getPropertyValue("--diagram-width")}`;
-                return shape(light) && shape(light) === shape(dark) ? [] : [`mermaid diagram ${index + 1}: light ${shape(light)} / dark ${shape(dark)}`];
+                return drawings.length === 2 && shape(light) && shape(light) === shape(dark)
+                    ? []
+                    : [`mermaid diagram ${index + 1}: ${drawings.length} drawing(s), light ${shape(light)} / dark ${shape(dark)}`];
             }),
         );
-        assert.deepEqual(unlike, [], `${html}: light and dark drawings of different shapes`);
+        assert.deepEqual(unlike, [], `${html}: neither one drawing nor a light and a dark one of the same shape`);
         mermaidCount += chapter ? sources.length : 0;
-        // Two drawings per diagram and many diagrams per page (all of them on print.html): no id twice.
+        // Many diagrams per page (all of them on print.html): no id twice.
         const repeated = await page.evaluate(() => {
             const seen = new Set();
             return Array.from(document.querySelectorAll("main svg [id], main svg[id]"), (e) => e.id).filter((id) => seen.has(id) || !seen.add(id));
@@ -138,30 +145,60 @@ test("a diagram's labels are text: selectable and found on the page", async () =
     await context.close();
 });
 
-test("the page's theme shows the matching drawing, at once when the theme changes", async () => {
-    const chapter = chapters().find((c) => fenced(c, "mermaid").length > 0);
+/**
+ * What a reader sees of each mermaid diagram of the open page, as luminances from 0 to 1: the fill
+ * of its first labelled box (a node, a state, a participant) and the colour of that label's text.
+ */
+function diagramColours(page) {
+    return page.locator("main .mermaid-diagram").evaluateAll((figures) =>
+        figures.map((figure) => {
+            const svg = Array.from(figure.querySelectorAll(":scope > svg")).find((s) => getComputedStyle(s).display !== "none");
+            const luminance = (colour) => {
+                const [r, g, b] = colour.match(/[\d.]+/g).map(Number);
+                return (0.2126 * r + 0.7152 * g + 0.0722 * b) / 255;
+            };
+            const label = svg?.querySelector(".node .nodeLabel, text.actor > tspan");
+            const box = Array.from(label?.closest(".node, g")?.querySelectorAll("rect, path, polygon, circle") ?? []).find(
+                (shape) => !["none", "rgba(0, 0, 0, 0)"].includes(getComputedStyle(shape).fill),
+            );
+            // SVG text is coloured by its fill, HTML text (inside a foreignObject) by its colour.
+            const ink = label && getComputedStyle(label)[label instanceof SVGElement ? "fill" : "color"];
+            return { box: box ? luminance(getComputedStyle(box).fill) : null, text: ink ? luminance(ink) : null };
+        }),
+    );
+}
+
+test("every mermaid diagram takes its colours from the page's theme, at once when the theme changes", async () => {
     const { context, page } = await openPage(browser);
-    await page.goto(url(chapter.html));
-    const shown = () =>
-        page.locator("main .mermaid-diagram").first().evaluate((e) =>
-            Array.from(e.querySelectorAll("svg"))
-                .filter((s) => getComputedStyle(s).display !== "none")
-                .map((s) => (s.classList.contains("diagram-dark") ? "dark" : "light")),
-        );
-    const theme = (name) =>
-        page.evaluate((n) => {
-            const html = document.documentElement;
-            html.classList.remove("light", "rust", "coal", "navy", "ayu");
-            html.classList.add(n);
-        }, name);
-    for (const [name, expected] of [["light", "light"], ["navy", "dark"], ["coal", "dark"], ["ayu", "dark"], ["rust", "light"]]) {
-        await theme(name);
-        assert.deepEqual(await shown(), [expected], `${chapter.md}: theme ${name} shows the ${expected} drawing`);
+    const seen = [];
+    const withDiagrams = chapters().filter((c) => fenced(c, "mermaid").length > 0);
+    for (const chapter of withDiagrams) {
+        await page.goto(url(chapter.html));
+        for (const [theme, dark] of [["light", false], ["navy", true], ["coal", true], ["ayu", true], ["rust", false]]) {
+            await page.evaluate((name) => {
+                const html = document.documentElement;
+                html.classList.remove("light", "rust", "coal", "navy", "ayu");
+                html.classList.add(name);
+            }, theme);
+            (await diagramColours(page)).forEach((colours, index) =>
+                seen.push({ where: `${chapter.md}, mermaid diagram ${index + 1}, theme ${theme}`, dark, ...colours }),
+            );
+        }
     }
+    assert.ok(seen.length > 0, "no chapter has a ```mermaid diagram");
+    // Light themes: pale boxes and dark text, as mermaid's "default" theme draws them; the dark
+    // themes the other way round, as its "dark" theme does.
+    const wrong = seen
+        .filter((s) => s.box === null || s.text === null || (s.dark ? s.box > 0.5 || s.text < 0.5 : s.box < 0.5 || s.text > 0.5))
+        .map((s) => `${s.where}: box ${s.box?.toFixed(2)}, text ${s.text?.toFixed(2)}`);
+    assert.deepEqual(wrong, [], "mermaid diagrams not in their theme's colours (luminance from 0 to 1)");
     // Through the theme menu too, as a reader switches.
+    await page.goto(url(withDiagrams[0].html));
+    const [before] = await diagramColours(page);
     await page.locator("#mdbook-theme-toggle, #theme-toggle").first().click();
     await page.locator("#mdbook-theme-navy, #navy").first().click();
-    assert.deepEqual(await shown(), ["dark"], `${chapter.md}: choosing Navy in the menu shows the dark drawing`);
+    const [after] = await diagramColours(page);
+    assert.ok(before.box > 0.5 && after.box < 0.5, `${withDiagrams[0].md}: choosing Navy in the menu: box ${before.box} -> ${after.box}`);
     await screenshot(page, "mermaid-diagram-dark");
     await context.close();
 });

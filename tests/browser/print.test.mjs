@@ -146,10 +146,14 @@ test("every diagram of the chapters is drawn on print.html", async () => {
         undrawn: Array.from(document.querySelectorAll("main pre.mermaid"))
             .filter((pre) => !pre.querySelector("svg"))
             .map((pre) => pre.textContent.trim().split("\n")[0]),
-        // A mermaid diagram is drawn when it holds both of its drawings, light and dark.
-        mermaid: Array.from(document.querySelectorAll("main .mermaid-diagram")).filter(
-            (figure) => figure.querySelector(":scope > svg.diagram-light") && figure.querySelector(":scope > svg.diagram-dark"),
-        ).length,
+        // A mermaid diagram is drawn when it holds its drawing (or, where mermaid's light and dark
+        // drawings differ in more than colour, both).
+        mermaid: Array.from(document.querySelectorAll("main .mermaid-diagram")).filter((figure) => {
+            const drawings = figure.querySelectorAll(":scope > svg");
+            return drawings.length === 1
+                ? !/\bdiagram-(light|dark)\b/.test(drawings[0].className.baseVal)
+                : drawings.length === 2 && figure.querySelector(":scope > svg.diagram-light") && figure.querySelector(":scope > svg.diagram-dark");
+        }).length,
         svgbob: document.querySelectorAll("main .svgbob-diagram > svg").length,
     }));
     assert.deepEqual(found.undrawn, [], "diagrams left as text on print.html");

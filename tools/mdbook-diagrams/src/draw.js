@@ -83,7 +83,6 @@
                 const width = root.viewBox.baseVal.width;
                 root.removeAttribute("width");
                 root.setAttribute("style", `--diagram-width: ${width}px`);
-                root.classList.add(`diagram-${job.variant}`);
                 results.push({ key: job.key, svg: root.outerHTML });
             } catch (error) {
                 results.push({ key: job.key, error: String((error && (error.message || error.str)) || error) });

@@ -40,8 +40,6 @@ pub struct Job<'a> {
     pub key: String,
     /// mermaid's theme: "default" or "dark".
     pub theme: &'static str,
-    /// The CSS class the drawing gets: `diagram-light` or `diagram-dark`.
-    pub variant: &'static str,
     pub source: &'a str,
 }
 

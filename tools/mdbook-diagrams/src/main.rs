@@ -3,24 +3,34 @@
 //!
 //! - mermaid: each `<pre class="mermaid">` becomes inline SVG drawn by mermaid.js itself in
 //!   headless Chromium (draw.rs), in the book's font, once in mermaid's light and once in its
-//!   dark theme; drawings are cached under `target/diagrams/` (cache.rs).
+//!   dark theme; drawings are cached under `target/diagrams/` (cache.rs). The page gets one
+//!   drawing with a style sheet for each kind of theme, where the two differ in colour only,
+//!   which every build checks (themes.rs).
 //! - svgbob: each drawing gets a `viewBox`, so it scales to the column (svgbob.rs).
 //!
 //! A diagram mermaid cannot parse fails the build, naming the chapter file and the diagram.
+//!
+//! mdBook runs a preprocessor once per renderer; book.toml limits this one to the html renderer.
+//! On a build with every drawing cached its time goes to reading and writing the book's JSON
+//! (read whole and written in one piece: read byte by byte from the pipe, it took three times as
+//! long) and to finding the diagram blocks; the cache reads and hashes take about a millisecond.
 
 mod assets;
 mod cache;
+mod css;
 mod draw;
+mod markup;
 mod mermaid;
 mod process;
 mod svgbob;
+mod themes;
 
 use anyhow::{Context, Result, bail};
 use mdbook_preprocessor::book::Book;
 use mdbook_preprocessor::{Preprocessor, PreprocessorContext};
 use pulldown_cmark::{Event, Options, Parser, Tag};
 use std::collections::HashMap;
-use std::io::Write;
+use std::io::{Read, Write};
 use std::ops::Range;
 use std::path::PathBuf;
 
@@ -56,10 +66,18 @@ fn main() -> Result<()> {
     if !args.is_empty() {
         bail!("usage: mdbook-diagrams [supports RENDERER] (mdBook runs it as a preprocessor)");
     }
-    let (ctx, book) = mdbook_preprocessor::parse_input(std::io::stdin())?;
+    // Read whole, then parsed: serde_json reading from the pipe itself takes a byte at a time.
+    let mut input = Vec::new();
+    std::io::stdin()
+        .read_to_end(&mut input)
+        .context("cannot read the book mdBook sends")?;
+    let (ctx, book): (PreprocessorContext, Book) =
+        serde_json::from_slice(&input).context("mdBook sent something that is not a book")?;
+    drop(input);
     let book = Diagrams.run(&ctx, book)?;
+    let output = serde_json::to_vec(&book)?;
     let mut out = std::io::stdout().lock();
-    serde_json::to_writer(&mut out, &book)?;
+    out.write_all(&output)?;
     out.flush()?;
     Ok(())
 }
@@ -113,11 +131,17 @@ fn run(ctx: &PreprocessorContext, mut book: Book) -> Result<Book> {
             Kind::Svgbob => svgbob::fit(&content[block.range.clone()], &id)
                 .with_context(|| name(block.chapter))?,
             Kind::Mermaid(source) => {
-                let pair: Vec<String> = mermaid::VARIANTS
-                    .iter()
-                    .map(|(theme, _)| drawings[&(*theme, source.as_str())].clone())
-                    .collect();
-                mermaid::figure(&id, &pair)
+                let [light, dark] =
+                    mermaid::THEMES.map(|theme| &drawings[&(theme, source.as_str())]);
+                let drawing = themes::combine(light, dark, mermaid::PLACEHOLDER);
+                if let themes::Drawing::Two { why, .. } = &drawing {
+                    eprintln!(
+                        "mdbook-diagrams: warning: {}: {} keeps two drawings, one per theme: mermaid's light and dark drawings differ in more than colour: {why}",
+                        name(block.chapter),
+                        mermaid::describe(source)
+                    );
+                }
+                mermaid::figure(&id, &drawing)
             }
         };
         html.push((block.chapter, block.range.clone(), replacement));
@@ -185,7 +209,7 @@ fn draw_mermaid<'a>(
     let mut jobs = Vec::new();
     let mut wanted: HashMap<String, (&'static str, usize, &str)> = HashMap::new();
     for &(chapter, source) in &sources {
-        for (theme, variant) in mermaid::VARIANTS {
+        for theme in mermaid::THEMES {
             if drawings.contains_key(&(theme, source)) {
                 continue;
             }
@@ -196,12 +220,7 @@ fn draw_mermaid<'a>(
                 }
                 None if !wanted.contains_key(&key) => {
                     wanted.insert(key.clone(), (theme, chapter, source));
-                    jobs.push(draw::Job {
-                        key,
-                        theme,
-                        variant,
-                        source,
-                    });
+                    jobs.push(draw::Job { key, theme, source });
                 }
                 None => {}
             }
