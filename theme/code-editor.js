@@ -58,7 +58,11 @@
         code.tabIndex = 0;
         code.classList.add("book-editable");
 
-        // The listing's hidden lines, put back before the first edit (see the top of this file).
+        // The listing's hidden lines, put back before the first edit (see the top of this file),
+        // or by Run or the eye button: from then on, Undo goes back to the block with them.
+        code.addEventListener("hidden-lines-restored", function () {
+            original = code.innerHTML;
+        });
         let loading = false;
         function completeCode() {
             const hidden = window.hiddenLines;
@@ -73,7 +77,6 @@
                     const from = inside ? textOffset(selection.anchorNode, selection.anchorOffset) : 0;
                     const to = inside ? textOffset(selection.focusNode, selection.focusOffset) : 0;
                     const map = putBack();
-                    original = code.innerHTML;
                     if (inside) {
                         const a = textPoint(map(from));
                         const b = textPoint(map(to));

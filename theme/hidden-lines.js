@@ -124,6 +124,8 @@
         });
         (window.hljs.highlightElement || window.hljs.highlightBlock)(code);
         complete.add(code);
+        // theme/code-editor.js's "Undo changes" goes back to this, not to the block without them.
+        code.dispatchEvent(new Event("hidden-lines-restored"));
         return function (offset) {
             let before = 0;
             let after = 0;

@@ -262,3 +262,26 @@ test("a book opened from files says why the hidden lines are not there", async (
     await block.locator("code.result", { hasText: "file://" }).waitFor({ state: "attached", timeout: 10_000 });
     await context.close();
 });
+
+test("after the eye button put the hidden lines back, an edit undone still runs the whole program", async () => {
+    const file = pagesWithHiddenLines()[0];
+    const ours = await openPage(browser);
+    const sent = [];
+    await ours.page.route(`${RUNNER_URL}/evaluate.json`, (route) => {
+        sent.push(JSON.parse(route.request().postData()).code);
+        return route.fulfill({ json: { result: "stand-in runner", error: "" } });
+    });
+    const block = await firstRunnable(ours.page, file);
+    assert.ok(block, `${file} has no runnable block with hidden lines`);
+    const code = await block.evaluateHandle((pre) => pre.querySelector("code"));
+    await block.locator('button[title="Show hidden lines"]').evaluate((button) => button.click());
+    await ours.page.waitForFunction((c) => !window.hiddenLines.missing(c), code, { timeout: 10_000 });
+    const whole = await code.evaluate((c) => c.textContent);
+    await code.evaluate((c) => c.append("// an edit"));
+    await block.locator(".reset-button").evaluate((button) => button.click());
+    await block.locator(".play-button").evaluate((button) => button.click());
+    await block.locator("code.result").filter({ hasText: /stand-in runner|Nothing was run/ }).waitFor({ state: "attached", timeout: 10_000 });
+    assert.equal(sent.length, 1, `${file}: Run sent ${sent.length} programs`);
+    assert.equal(sent[0], whole, `${file}: after Undo, Run sent ${JSON.stringify(sent[0].slice(0, 80))}…, not the whole program`);
+    await ours.context.close();
+});
