@@ -26,9 +26,7 @@ impl Cache {
         hash.update(FORMAT);
         hash.update(code);
         for input in inputs {
-            hash.update(
-                std::fs::read(input).with_context(|| format!("cannot read {}", input.display()))?,
-            );
+            hash.update(file_hash(input)?);
         }
         Ok(Cache {
             dir,
@@ -83,6 +81,40 @@ impl Cache {
     }
 }
 
+/// The SHA-256 of a file, kept beside it in `NAME.sha256` with the file's length and modification
+/// time, so that an unchanged input (mermaid.js is 2.6 MB) is not read and hashed on every build:
+/// that was an eighth of a fully cached run's time.
+fn file_hash(path: &Path) -> Result<String> {
+    let metadata =
+        std::fs::metadata(path).with_context(|| format!("cannot read {}", path.display()))?;
+    let modified = metadata
+        .modified()?
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap_or_default();
+    let seen = format!("{} {}", metadata.len(), modified.as_nanos());
+    let mut stamp = path.as_os_str().to_owned();
+    stamp.push(".sha256");
+    let stamp = PathBuf::from(stamp);
+    if let Ok(text) = std::fs::read_to_string(&stamp)
+        && let Some((stamped, hash)) = text.split_once('\n')
+        && stamped == seen
+    {
+        return Ok(hash.to_string());
+    }
+    let hash =
+        hex(&Sha256::digest(std::fs::read(path).with_context(|| {
+            format!("cannot read {}", path.display())
+        })?));
+    // Written beside and renamed, so a build running beside this one never reads half of it.
+    let mut partial = stamp.as_os_str().to_owned();
+    partial.push(format!(".{}.partial", std::process::id()));
+    let partial = PathBuf::from(partial);
+    if std::fs::write(&partial, format!("{seen}\n{hash}")).is_ok() {
+        let _ = std::fs::rename(&partial, &stamp);
+    }
+    Ok(hash)
+}
+
 fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
@@ -104,6 +136,28 @@ mod tests {
         assert_eq!(cache.get(&light).as_deref(), Some("<svg/>"));
         let other = Cache::open(dir.clone(), &[], "other code").unwrap();
         assert_ne!(other.key("default", "graph TD\nA-->B"), light);
+        std::fs::remove_dir_all(dir).unwrap();
+    }
+
+    #[test]
+    fn an_input_is_hashed_again_when_it_changes_and_not_before() {
+        let dir =
+            std::env::temp_dir().join(format!("mdbook-diagrams-inputs-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let input = dir.join("mermaid.min.js");
+        std::fs::write(&input, "one").unwrap();
+        let first = file_hash(&input).unwrap();
+        assert_eq!(first, hex(&Sha256::digest("one")));
+        let stamp = dir.join("mermaid.min.js.sha256");
+        assert!(std::fs::read_to_string(&stamp).unwrap().ends_with(&first));
+        // An unchanged file is not read again: the stamp's hash is taken as it is.
+        let text = std::fs::read_to_string(&stamp).unwrap();
+        let (seen, _) = text.split_once('\n').unwrap();
+        std::fs::write(&stamp, format!("{seen}\nfrom the stamp")).unwrap();
+        assert_eq!(file_hash(&input).unwrap(), "from the stamp");
+        // A changed one (another length) is.
+        std::fs::write(&input, "three").unwrap();
+        assert_eq!(file_hash(&input).unwrap(), hex(&Sha256::digest("three")));
         std::fs::remove_dir_all(dir).unwrap();
     }
 }
