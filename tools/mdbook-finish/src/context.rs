@@ -5,7 +5,7 @@
 //! book). The context is read into one buffer and parsed into the small structs below: serde
 //! skips the `book` field and every other unknown field without building anything from them.
 
-use anyhow::{Context as _, Result};
+use anyhow::{Context as _, Result, bail};
 use serde::Deserialize;
 use std::io::Read;
 use std::path::{Path, PathBuf};
@@ -91,8 +91,23 @@ impl RenderContext {
             .context("the renderer's folder has no parent")
     }
 
-    /// `<build-dir>/html`: the HTML renderer's book, which this one finishes.
+    /// `<build-dir>/html`: the HTML renderer's book, which this one finishes. mdBook 0.5.4 runs
+    /// the renderers in the alphabetical order of their names (the `[output.NAME]` keys), and
+    /// names each one's folder after its key: a key that sorts before `html` would finish the
+    /// previous build's book, so it is refused.
     pub fn html_dir(&self) -> Result<PathBuf> {
+        let name = self
+            .destination
+            .file_name()
+            .and_then(|n| n.to_str())
+            .unwrap_or_default();
+        if name <= "html" {
+            bail!(
+                "book.toml runs this renderer as [output.{name}], which mdBook runs before [output.html] \
+                 (it orders renderers by name): give it a name that sorts after \"html\", such as \
+                 [output.html-finish] with command = \"mdbook-finish\""
+            );
+        }
         Ok(self.build_dir()?.join("html"))
     }
 }
@@ -105,7 +120,7 @@ mod tests {
     fn reads_the_settings_and_skips_the_book() {
         let json =
             br#"{"version":"0.5.4","root":"/b","book":{"items":[{"Chapter":{"content":"x\"y"}}]},
-            "destination":"/b/book/finish",
+            "destination":"/b/book/html-finish",
             "config":{"book":{"title":"T"},"output":{"html":{"search":{"heading-split-level":2},
             "additional-js":["theme/a.js"],"print":{"enable":false}},"finish":{}}}}"#;
         let context = RenderContext::parse(json).unwrap();
@@ -119,10 +134,18 @@ mod tests {
 
     #[test]
     fn uses_mdbook_s_defaults_when_the_settings_are_absent() {
-        let context = RenderContext::parse(br#"{"destination":"/b/finish","config":{}}"#).unwrap();
+        let context =
+            RenderContext::parse(br#"{"destination":"/b/html-finish","config":{}}"#).unwrap();
         let html = &context.config.output.html;
         assert!(html.search.enable && html.print.enable);
         assert_eq!(html.search.heading_split_level, 3);
+    }
+
+    #[test]
+    fn refuses_a_name_that_mdbook_runs_before_html() {
+        let context = RenderContext::parse(br#"{"destination":"/b/finish","config":{}}"#).unwrap();
+        let error = context.html_dir().unwrap_err().to_string();
+        assert!(error.contains("[output.finish]"), "{error}");
     }
 
     #[test]
