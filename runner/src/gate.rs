@@ -1,8 +1,13 @@
 //! At most `max_running` builds at once, each in a numbered slot (as root, the slot picks the
 //! user a job runs as, so two running jobs never share one); a bounded number of others wait
 //! their turn for a bounded time, and the rest are told the runner is busy.
+//!
+//! Waiters are served first come, first served: a slot that ends is handed to the job that has
+//! waited longest before any thread wakes, so neither a newcomer nor a later waiter that happens
+//! to wake first can take it.
 
 use crate::child::Abandoned;
+use std::collections::VecDeque;
 use std::sync::{Condvar, Mutex};
 use std::time::{Duration, Instant};
 
@@ -14,9 +19,13 @@ pub struct Gate {
 }
 
 struct State {
-    /// Which slots are taken.
+    /// Which slots are taken (a slot handed to a waiter that has not woken yet is taken).
     taken: Vec<bool>,
-    waiting: usize,
+    /// The tickets of the jobs waiting, longest-waiting first.
+    queue: VecDeque<u64>,
+    /// Slots handed to waiters that have not woken yet to take them: (ticket, slot).
+    handed: Vec<(u64, usize)>,
+    next_ticket: u64,
 }
 
 impl State {
@@ -24,6 +33,28 @@ impl State {
         let slot = self.taken.iter().position(|taken| !taken)?;
         self.taken[slot] = true;
         Some(slot)
+    }
+
+    /// A slot has ended: it goes to the longest-waiting job, or is free if none waits.
+    fn release(&mut self, slot: usize) {
+        match self.queue.pop_front() {
+            Some(ticket) => self.handed.push((ticket, slot)),
+            None => self.taken[slot] = false,
+        }
+    }
+
+    /// The slot handed to `ticket`, if one was.
+    fn take_handed(&mut self, ticket: u64) -> Option<usize> {
+        let at = self.handed.iter().position(|&(t, _)| t == ticket)?;
+        Some(self.handed.swap_remove(at).1)
+    }
+
+    /// A waiter gives up: it leaves the queue, and a slot handed to it meanwhile goes on.
+    fn leave(&mut self, ticket: u64) {
+        self.queue.retain(|&t| t != ticket);
+        if let Some(slot) = self.take_handed(ticket) {
+            self.release(slot);
+        }
     }
 }
 
@@ -47,8 +78,10 @@ pub struct Turn<'a> {
 impl Drop for Turn<'_> {
     fn drop(&mut self) {
         let mut state = self.gate.state.lock().unwrap_or_else(|e| e.into_inner());
-        state.taken[self.slot] = false;
-        self.gate.turn.notify_one();
+        state.release(self.slot);
+        // Every waiter wakes to see whether the slot was handed to it (there are at most
+        // max_waiting of them).
+        self.gate.turn.notify_all();
     }
 }
 
@@ -57,7 +90,9 @@ impl Gate {
         Gate {
             state: Mutex::new(State {
                 taken: vec![false; max_running.max(1)],
-                waiting: 0,
+                queue: VecDeque::new(),
+                handed: Vec::new(),
+                next_ticket: 0,
             }),
             turn: Condvar::new(),
             max_waiting,
@@ -69,35 +104,46 @@ impl Gate {
     /// waiting within a tenth of a second.
     pub fn enter(&self, abandoned: &Abandoned) -> Result<Turn<'_>, Busy> {
         let mut state = self.state.lock().unwrap_or_else(|e| e.into_inner());
+        // A free slot means nobody waits: slots that end while jobs wait are handed on.
         if let Some(slot) = state.take_free_slot() {
             return Ok(Turn { gate: self, slot });
         }
-        if state.waiting >= self.max_waiting {
+        if state.queue.len() >= self.max_waiting {
             return Err(Busy::QueueFull {
-                waiting: state.waiting,
+                waiting: state.queue.len(),
             });
         }
-        state.waiting += 1;
+        let ticket = state.next_ticket;
+        state.next_ticket += 1;
+        state.queue.push_back(ticket);
+        eprintln!(
+            "runner: a run waits for its turn ({} waiting)",
+            state.queue.len()
+        );
         let deadline = Instant::now() + self.max_wait;
         loop {
-            let now = Instant::now();
-            if now >= deadline {
-                state.waiting -= 1;
-                return Err(Busy::WaitedTooLong(self.max_wait));
+            if let Some(slot) = state.take_handed(ticket) {
+                return Ok(Turn { gate: self, slot });
             }
-            if abandoned.is_set() {
-                state.waiting -= 1;
-                return Err(Busy::Abandoned);
+            let now = Instant::now();
+            let gave_up = if now >= deadline {
+                Some(Busy::WaitedTooLong(self.max_wait))
+            } else if abandoned.is_set() {
+                Some(Busy::Abandoned)
+            } else {
+                None
+            };
+            if let Some(busy) = gave_up {
+                state.leave(ticket);
+                // A slot it passed on goes to a waiter that must wake to take it.
+                self.turn.notify_all();
+                return Err(busy);
             }
             state = self
                 .turn
                 .wait_timeout(state, (deadline - now).min(Duration::from_millis(100)))
                 .unwrap_or_else(|e| e.into_inner())
                 .0;
-            if let Some(slot) = state.take_free_slot() {
-                state.waiting -= 1;
-                return Ok(Turn { gate: self, slot });
-            }
         }
     }
 }
@@ -127,7 +173,7 @@ mod tests {
     }
 
     fn waiting(gate: &Gate) -> usize {
-        gate.state.lock().unwrap().waiting
+        gate.state.lock().unwrap().queue.len()
     }
 
     /// Waits until `n` jobs wait for their turn (they are on their way in other threads).
@@ -181,6 +227,62 @@ mod tests {
             assert_eq!(next.join().unwrap(), 0);
         });
         assert_eq!(waiting(&gate), 0);
+    }
+
+    #[test]
+    fn a_turn_that_ends_goes_to_the_waiter_not_to_a_newcomer() {
+        let gate = Gate::new(1, 1, Duration::from_secs(30));
+        let first = gate.enter(&present());
+        std::thread::scope(|scope| {
+            // The waiter keeps its turn (returns it) until the newcomer has tried.
+            let waiter = scope.spawn(|| gate.enter(&present()));
+            until_waiting(&gate, 1);
+            drop(first);
+            // At once, before the waiter has had a chance to wake: a newcomer finds no free
+            // slot, so it would queue (its client is gone, so it leaves at once instead).
+            let gone = present();
+            gone.0.store(true, Ordering::Relaxed);
+            assert_eq!(refusal(gate.enter(&gone)), Busy::Abandoned);
+            assert_eq!(slot(&waiter.join().unwrap()), 0);
+        });
+    }
+
+    #[test]
+    fn waiters_get_their_turns_in_the_order_they_came() {
+        let gate = Gate::new(1, 3, Duration::from_secs(60));
+        let first = gate.enter(&present());
+        let order = Mutex::new(Vec::new());
+        std::thread::scope(|scope| {
+            for waiter in 0..3 {
+                let (gate, order) = (&gate, &order);
+                scope.spawn(move || {
+                    let turn = gate.enter(&present());
+                    slot(&turn);
+                    // Noted while it holds the turn, so before the next waiter's.
+                    order.lock().unwrap().push(waiter);
+                });
+                until_waiting(gate, waiter + 1);
+            }
+            drop(first);
+        });
+        assert_eq!(*order.lock().unwrap(), [0, 1, 2]);
+        assert_eq!(waiting(&gate), 0);
+    }
+
+    #[test]
+    fn a_slot_handed_to_a_waiter_that_left_goes_to_the_next() {
+        // Directly on the state, so that "handed but not yet taken" is not a race to win.
+        let gate = Gate::new(1, 2, Duration::from_secs(60));
+        let mut state = gate.state.lock().unwrap();
+        assert_eq!(state.take_free_slot(), Some(0));
+        state.queue.extend([7, 8]);
+        state.release(0);
+        assert_eq!(state.handed, [(7, 0)]);
+        state.leave(7);
+        assert_eq!(state.handed, [(8, 0)]);
+        assert_eq!(state.take_handed(8), Some(0));
+        state.release(0);
+        assert_eq!(state.taken, [false]);
     }
 
     #[test]

@@ -1,8 +1,9 @@
 //! The requests the runner answers, in the public playground's terms:
 //!
-//! - `POST /evaluate.json` with `{"code", "edition", "version", "optimize", "tests"}` answers
-//!   `{"result", "error"}`: on success `result` is the program's stdout and `error` is null; on
-//!   failure both hold the compiler's and the program's stderr followed by its stdout.
+//! - `POST /evaluate.json` with `{"code", "edition", "version", "optimize", "tests"}` (any other
+//!   field is refused) answers `{"result", "error"}`: on success `result` is the program's stdout
+//!   and `error` is null; on failure both hold the compiler's and the program's stderr followed
+//!   by its stdout.
 //! - `GET` or `POST /meta/crates` answers `{"crates": [{"name", "version", "id"}]}`.
 //! - `GET /` says what this is and which isolation is active.
 //!
@@ -14,6 +15,8 @@
 use crate::child::Abandoned;
 use crate::gate::{Busy, Gate};
 use crate::sandbox::{Job, Sandbox};
+use serde::Deserialize;
+use serde::de::{self, Deserializer};
 use serde_json::{Value, json};
 use std::sync::Arc;
 
@@ -135,74 +138,102 @@ fn route(request: &Request, allowed: bool) -> Result<Route, Response> {
     }
 }
 
-/// What `POST /evaluate.json` asks for.
-#[derive(Debug, PartialEq, Eq)]
+/// What `POST /evaluate.json` asks for: the fields book.js sends (`code`, `edition`, `version`,
+/// `optimize`) and the playground's `tests`. A field left out takes the playground's default; an
+/// unknown one is refused, so that a misspelt field is not ignored in silence.
+#[derive(Debug, PartialEq, Eq, Deserialize)]
+#[serde(
+    deny_unknown_fields,
+    expecting = "a JSON object with a \"code\" string"
+)]
 struct Evaluation {
     code: String,
-    edition: &'static str,
+    #[serde(default = "first_edition", deserialize_with = "edition")]
+    edition: Edition,
+    /// Checked, not used: the runner has one toolchain.
+    #[serde(default, rename = "version", deserialize_with = "version")]
+    channel: (),
+    /// `optimize` other than `"0"`, `0` or null.
+    #[serde(default, rename = "optimize", deserialize_with = "optimize")]
     release: bool,
+    #[serde(default)]
     tests: bool,
+}
+
+/// A Rust edition, as rustc's `--edition` takes it.
+#[derive(Debug, PartialEq, Eq, Clone, Copy)]
+struct Edition(&'static str);
+
+/// The playground's edition when none is named.
+fn first_edition() -> Edition {
+    Edition("2015")
+}
+
+fn edition<'de, D: Deserializer<'de>>(field: D) -> Result<Edition, D::Error> {
+    let reason = "\"edition\" must be 2015, 2018, 2021 or 2024";
+    match Value::deserialize(field)? {
+        Value::String(edition) => match edition.as_str() {
+            "" => Ok(first_edition()),
+            "2015" => Ok(Edition("2015")),
+            "2018" => Ok(Edition("2018")),
+            "2021" => Ok(Edition("2021")),
+            "2024" => Ok(Edition("2024")),
+            _ => Err(de::Error::custom(reason)),
+        },
+        _ => Err(de::Error::custom(reason)),
+    }
+}
+
+fn version<'de, D: Deserializer<'de>>(field: D) -> Result<(), D::Error> {
+    match Value::deserialize(field)?.as_str() {
+        Some("stable" | "beta" | "nightly") => Ok(()),
+        _ => Err(de::Error::custom(
+            "\"version\" must be stable, beta or nightly",
+        )),
+    }
+}
+
+fn optimize<'de, D: Deserializer<'de>>(field: D) -> Result<bool, D::Error> {
+    match Value::deserialize(field)? {
+        Value::Null => Ok(false),
+        Value::String(level) => Ok(level != "0"),
+        Value::Number(level) => Ok(level.as_u64() != Some(0)),
+        _ => Err(de::Error::custom(
+            "\"optimize\" must be \"0\" (debug) or another level",
+        )),
+    }
 }
 
 impl Evaluation {
     /// The request in a JSON body, in the playground's terms, or the refusal: code longer than
     /// `max_code` bytes is refused.
     fn parse(body: &[u8], max_code: usize) -> Result<Evaluation, Response> {
-        let request: Value = serde_json::from_slice(body)
-            .map_err(|error| refusal(400, &format!("the request is not valid JSON ({error}).")))?;
-        let Some(code) = request.get("code").and_then(Value::as_str) else {
-            return Err(refusal(400, "the request has no \"code\" string."));
-        };
-        if code.len() > max_code {
+        // serde reads a struct from an array too (`["fn main() {}"]`), which no client sends.
+        if body.trim_ascii_start().starts_with(b"[") {
+            return Err(refusal(
+                400,
+                "the request is a JSON array; it must be an object with a \"code\" string.",
+            ));
+        }
+        let evaluation: Evaluation = serde_json::from_slice(body).map_err(|error| {
+            let why = if error.is_data() {
+                format!("the request does not fit /evaluate.json: {error}.")
+            } else {
+                format!("the request is not valid JSON ({error}).")
+            };
+            refusal(400, &why)
+        })?;
+        if evaluation.code.len() > max_code {
             return Err(refusal(
                 413,
                 &format!(
                     "the code is {} bytes; the local runner takes at most {} bytes.",
-                    code.len(),
+                    evaluation.code.len(),
                     max_code
                 ),
             ));
         }
-        let edition = match request.get("edition").map(|e| e.as_str()) {
-            None | Some(Some("")) => "2015",
-            Some(Some("2015")) => "2015",
-            Some(Some("2018")) => "2018",
-            Some(Some("2021")) => "2021",
-            Some(Some("2024")) => "2024",
-            Some(_) => {
-                return Err(refusal(
-                    400,
-                    "\"edition\" must be 2015, 2018, 2021 or 2024.",
-                ));
-            }
-        };
-        match request.get("version").map(|v| v.as_str()) {
-            None | Some(Some("stable" | "beta" | "nightly")) => {}
-            Some(_) => {
-                return Err(refusal(400, "\"version\" must be stable, beta or nightly."));
-            }
-        }
-        let release = match request.get("optimize") {
-            None | Some(Value::Null) => false,
-            Some(Value::String(level)) => level != "0",
-            Some(Value::Number(level)) => level.as_u64() != Some(0),
-            Some(_) => {
-                return Err(refusal(
-                    400,
-                    "\"optimize\" must be \"0\" (debug) or another level.",
-                ));
-            }
-        };
-        let tests = request
-            .get("tests")
-            .and_then(Value::as_bool)
-            .unwrap_or(false);
-        Ok(Evaluation {
-            code: code.to_string(),
-            edition,
-            release,
-            tests,
-        })
+        Ok(evaluation)
     }
 }
 
@@ -287,6 +318,7 @@ impl Service {
                 );
             }
             Err(Busy::Abandoned) => {
+                eprintln!("runner: a run's client went away while it waited for its turn");
                 return refusal(499, "the client went away before its run's turn came.");
             }
             Err(Busy::WaitedTooLong(waited)) => {
@@ -301,7 +333,7 @@ impl Service {
         };
         let job = Job {
             code: &evaluation.code,
-            edition: evaluation.edition,
+            edition: evaluation.edition.0,
             release: evaluation.release,
             tests: evaluation.tests,
             abandoned,
@@ -486,7 +518,8 @@ mod tests {
     fn evaluation(code: &str, edition: &'static str, release: bool, tests: bool) -> Evaluation {
         Evaluation {
             code: code.into(),
-            edition,
+            edition: Edition(edition),
+            channel: (),
             release,
             tests,
         }
@@ -522,11 +555,6 @@ mod tests {
                 r#"{"code":"x","optimize":null,"tests":true}"#,
                 evaluation("x", "2015", false, true),
             ),
-            // Unknown fields are ignored, as the playground does.
-            (
-                r#"{"code":"x","channel":"beta","crateType":"bin"}"#,
-                evaluation("x", "2015", false, false),
-            ),
         ] {
             match Evaluation::parse(body.as_bytes(), 12) {
                 Ok(read) => assert_eq!(read, expected, "{body}"),
@@ -539,46 +567,88 @@ mod tests {
 
     #[test]
     fn bad_evaluation_requests_are_refused_with_the_reason() {
+        let misfit = "the request does not fit /evaluate.json: ";
         for (body, status, reason) in [
             (
                 r#"{"code": "fn main() {}"#,
                 400,
-                "the request is not valid JSON (EOF while parsing",
+                "the request is not valid JSON (EOF while parsing".to_string(),
             ),
-            ("", 400, "the request is not valid JSON"),
-            ("code=fn+main", 400, "the request is not valid JSON"),
-            ("[1]", 400, "the request has no \"code\" string."),
+            ("", 400, "the request is not valid JSON".into()),
+            ("code=fn+main", 400, "the request is not valid JSON".into()),
+            (
+                " [\"fn main() {}\"]",
+                400,
+                "the request is a JSON array; it must be an object with a \"code\" string.".into(),
+            ),
+            (
+                "5",
+                400,
+                format!(
+                    "{misfit}invalid type: integer `5`, expected a JSON object with a \"code\" string"
+                ),
+            ),
             (
                 r#"{"edition":"2024"}"#,
                 400,
-                "the request has no \"code\" string.",
+                format!("{misfit}missing field `code` at line 1 column 18."),
             ),
-            (r#"{"code":5}"#, 400, "the request has no \"code\" string."),
+            (
+                r#"{"code":5}"#,
+                400,
+                format!("{misfit}invalid type: integer `5`, expected a string"),
+            ),
+            // A field the playground does not have, or a misspelt one.
+            (
+                r#"{"code":"x","edtion":"2024"}"#,
+                400,
+                format!("{misfit}unknown field `edtion`, expected one of `code`, `edition`"),
+            ),
+            (
+                r#"{"code":"x","channel":"beta"}"#,
+                400,
+                format!("{misfit}unknown field `channel`"),
+            ),
             (
                 r#"{"code":"x","edition":"2017"}"#,
                 400,
-                "\"edition\" must be 2015, 2018, 2021 or 2024.",
+                format!("{misfit}\"edition\" must be 2015, 2018, 2021 or 2024 at line 1"),
             ),
-            (r#"{"code":"x","edition":2024}"#, 400, "\"edition\" must be"),
+            (
+                r#"{"code":"x","edition":2024}"#,
+                400,
+                format!("{misfit}\"edition\" must be"),
+            ),
             (
                 r#"{"code":"x","version":"1.88"}"#,
                 400,
-                "\"version\" must be stable, beta or nightly.",
+                format!("{misfit}\"version\" must be stable, beta or nightly at line 1"),
             ),
             (
                 r#"{"code":"x","optimize":true}"#,
                 400,
-                "\"optimize\" must be \"0\" (debug) or another level.",
+                format!("{misfit}\"optimize\" must be \"0\" (debug) or another level at line"),
+            ),
+            (
+                r#"{"code":"x","tests":"yes"}"#,
+                400,
+                format!("{misfit}invalid type: string \"yes\", expected a boolean"),
+            ),
+            (
+                r#"{"code":"x","code":"y"}"#,
+                400,
+                format!("{misfit}duplicate field `code`"),
             ),
             (
                 r#"{"code":"0123456789A"}"#,
                 413,
-                "the code is 11 bytes; the local runner takes at most 10 bytes.",
+                "the code is 11 bytes; the local runner takes at most 10 bytes.".into(),
             ),
         ] {
             let (got, why) = refusal_of(Evaluation::parse(body.as_bytes(), 10));
             assert_eq!(got, status, "{body}: {why}");
-            assert!(why.starts_with(reason), "{body}: {why}");
+            assert!(why.starts_with(&reason), "{body}: {why}");
+            assert!(!why.contains('\n'), "{body}: {why}");
         }
     }
 }

@@ -130,7 +130,11 @@ fn malformed_json_is_a_clear_error() {
         br#"{"edition": "2024"}"#,
     );
     assert_eq!(reply.status, 400);
-    assert!(reply.result().contains("no \"code\""), "{}", reply.body);
+    assert!(
+        reply.result().contains("missing field `code`"),
+        "{}",
+        reply.body
+    );
     let reply = runner.send(
         "POST",
         "/evaluate.json",

@@ -380,7 +380,16 @@ fn slow_clients_do_not_block_a_normal_request() {
                 }
             }
         });
-        std::thread::sleep(Duration::from_millis(500));
+        // Every slow client has a connection the runner accepted before the normal request.
+        let patience = Instant::now();
+        while runner.connections() < 70 {
+            assert!(
+                patience.elapsed() < Duration::from_secs(60),
+                "{who:?}: the runner accepted {} of the 70 slow clients",
+                runner.connections()
+            );
+            std::thread::sleep(Duration::from_millis(10));
+        }
         let started = Instant::now();
         let reply = runner.send("GET", "/meta/crates", &[("Origin", ORIGIN)], b"");
         let took = started.elapsed();
@@ -876,7 +885,7 @@ fn a_job_whose_client_went_away_is_stopped() {
         r#"fn main() {{ let _ = "{marker}"; std::thread::sleep(std::time::Duration::from_secs(30)); }}"#
     );
     let body = serde_json::json!({ "code": code, "edition": "2024" }).to_string();
-    for client in 0..6 {
+    let send = || {
         let mut stream = TcpStream::connect(("127.0.0.1", runner.port)).unwrap();
         let head = format!(
             "POST /evaluate.json HTTP/1.1\r\nHost: 127.0.0.1:{}\r\nOrigin: {ORIGIN}\r\nContent-Length: {}\r\n\r\n",
@@ -885,24 +894,32 @@ fn a_job_whose_client_went_away_is_stopped() {
         );
         stream.write_all(head.as_bytes()).unwrap();
         stream.write_all(body.as_bytes()).unwrap();
-        if client == 0 {
-            // The first client stays until its program runs, the others leave while they wait.
-            let patience = Instant::now();
-            while !runner
-                .job_processes()
-                .iter()
-                .any(|p| p.trim_end().ends_with(" /playground"))
-            {
-                assert!(
-                    patience.elapsed() < Duration::from_secs(30),
-                    "the first program never ran"
-                );
-                std::thread::sleep(Duration::from_millis(20));
-            }
-        }
-        std::thread::sleep(Duration::from_millis(300));
-        // Dropping the stream closes the connection: the client is gone.
+        stream
+    };
+    // The first client stays until its program runs and the others have come and gone.
+    let first = send();
+    let patience = Instant::now();
+    while !runner
+        .job_processes()
+        .iter()
+        .any(|p| p.trim_end().ends_with(" /playground"))
+    {
+        assert!(
+            patience.elapsed() < Duration::from_secs(30),
+            "the first program never ran"
+        );
+        std::thread::sleep(Duration::from_millis(20));
     }
+    // Five more than the queue holds, one after another: each waits its turn, then its client
+    // leaves (dropping the stream closes the connection). Were the abandoned ones still queued,
+    // the fourth would be refused and never wait.
+    for client in 1..=5 {
+        let stream = send();
+        runner.wait_for_log("a run waits for its turn", client);
+        drop(stream);
+        runner.wait_for_log("a run's client went away while it waited", client);
+    }
+    drop(first);
     let started = Instant::now();
     let reply = runner.evaluate(r#"fn main() { println!("my turn"); }"#);
     assert_eq!(

@@ -363,6 +363,54 @@ impl Runner {
         }
     }
 
+    /// Waits until the runner's log holds `line` `times` times or more (it notes, for one, each
+    /// run that waits for its turn). Fails after 60 s.
+    pub fn wait_for_log(&self, line: &str, times: usize) {
+        let patience = std::time::Instant::now();
+        while self.log().matches(line).count() < times {
+            assert!(
+                patience.elapsed() < Duration::from_secs(60),
+                "the runner's log never said {line:?} {times} times:\n{}",
+                self.log()
+            );
+            std::thread::sleep(Duration::from_millis(10));
+        }
+    }
+
+    /// How many connections the runner has accepted and holds open: its descriptors that are
+    /// TCP sockets established on its port (the kernel's table, /proc/net/tcp, names each
+    /// socket's inode; connections not yet accepted are in the table but not among them).
+    pub fn connections(&self) -> usize {
+        let fds = std::fs::read_dir(format!("/proc/{}/fd", self.pid())).unwrap();
+        let inodes: std::collections::HashSet<String> = fds
+            .flatten()
+            .filter_map(|fd| {
+                let target = std::fs::read_link(fd.path()).ok()?;
+                let target = target.to_string_lossy();
+                Some(
+                    target
+                        .strip_prefix("socket:[")?
+                        .strip_suffix(']')?
+                        .to_string(),
+                )
+            })
+            .collect();
+        let table = std::fs::read_to_string(format!("/proc/{}/net/tcp", self.pid())).unwrap();
+        let port = format!(":{:04X}", self.port);
+        table
+            .lines()
+            .skip(1)
+            .filter(|entry| {
+                let fields: Vec<&str> = entry.split_whitespace().collect();
+                // local address, state (01: established), inode.
+                fields.len() > 9
+                    && fields[1].ends_with(&port)
+                    && fields[3] == "01"
+                    && inodes.contains(fields[9])
+            })
+            .count()
+    }
+
     /// Stops the runner with a signal and waits for it (at most 20 s).
     pub fn stop(&mut self, signal: i32) {
         // SAFETY: sends a signal to our own child.
