@@ -600,9 +600,9 @@ mod tests {
             ),
             // A field the playground does not have, or a misspelt one.
             (
-                r#"{"code":"x","edtion":"2024"}"#,
+                r#"{"code":"x","Edition":"2024"}"#,
                 400,
-                format!("{misfit}unknown field `edtion`, expected one of `code`, `edition`"),
+                format!("{misfit}unknown field `Edition`, expected one of `code`, `edition`"),
             ),
             (
                 r#"{"code":"x","channel":"beta"}"#,
