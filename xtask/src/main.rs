@@ -12,6 +12,7 @@ mod compile_fail;
 mod files;
 mod fonts;
 mod highlight;
+mod imports;
 mod includes;
 mod kernel;
 mod lighthouse;
@@ -101,7 +102,9 @@ fn test(root: &Path, args: &[String]) -> Result<()> {
     tools::install(root)?;
     let steps: &[(&str, Step)] = &[
         ("format, lints and spelling", |root| {
-            tools::lint(root).and_then(|()| lighthouse::check_pins(root))
+            tools::lint(root)
+                .and_then(|()| imports::check(root))
+                .and_then(|()| lighthouse::check_pins(root))
         }),
         ("includes and listings", |root| {
             includes::check(root).and_then(|()| highlight::check(root))
