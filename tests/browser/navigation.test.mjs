@@ -1,7 +1,7 @@
 // Finding one's way: the sidebar, next and previous, search, and a theme that stays chosen.
 import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
-import { chapters, launch, openPage, readRepoFile, screenshot, url } from "./support.mjs";
+import { chapters, launch, openPage, readRepoFile, screenshot, summaryEntries, url } from "./support.mjs";
 
 let browser;
 before(async () => {
@@ -14,6 +14,56 @@ after(async () => {
 function pageName(address) {
     return new URL(address).pathname.split("/").pop();
 }
+
+test("the sidebar lists SUMMARY.md's entries as xtask reads them, in the same order", async () => {
+    // xtask reads SUMMARY.md with mdBook's own parser; this checks that reading against what
+    // mdBook rendered: every part title, separator, chapter (page, number, title) and draft.
+    const { context, page, problems } = await openPage(browser);
+    await page.goto(url("index.html"));
+    const shown = await page.locator("#mdbook-sidebar ol.chapter").first().evaluate((list) =>
+        Array.from(list.querySelectorAll("li"), (li) => {
+            if (li.classList.contains("part-title")) {
+                return { kind: "part", title: li.textContent.trim() };
+            }
+            if (li.classList.contains("spacer")) {
+                return { kind: "separator" };
+            }
+            if (li.classList.contains("header-item")) {
+                return null; // the open page's own headings, which mdBook lists under it
+            }
+            const wrapper = li.querySelector(":scope > .chapter-link-wrapper");
+            if (!wrapper) {
+                return null; // mdBook's stray wrapper <li> around a part title
+            }
+            const link = wrapper.querySelector("a[href]");
+            const number = wrapper.querySelector("strong")?.textContent.trim() || null;
+            const title = Array.from((link || wrapper).childNodes)
+                .filter((node) => node.nodeName !== "STRONG")
+                .map((node) => node.textContent)
+                .join("")
+                .trim();
+            if (!link) {
+                return { kind: "draft", number, title };
+            }
+            return { kind: "chapter", html: link.getAttribute("href").split("/").pop(), number, title };
+        }).filter(Boolean),
+    );
+    const expected = summaryEntries().map((entry) => {
+        switch (entry.kind) {
+            case "chapter":
+                return { kind: "chapter", html: entry.html.split("/").pop(), number: entry.number, title: entry.title };
+            case "draft":
+                return { kind: "draft", number: entry.number, title: entry.title };
+            case "part":
+                return { kind: "part", title: entry.title };
+            default:
+                return { kind: entry.kind };
+        }
+    });
+    assert.deepEqual(shown, expected);
+    await context.close();
+    assert.deepEqual(problems.console, []);
+});
 
 test("the sidebar leads to every chapter", async () => {
     const { context, page, problems } = await openPage(browser);

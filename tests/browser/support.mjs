@@ -75,34 +75,25 @@ export async function screenshot(page, name) {
 }
 
 /**
- * The chapters SUMMARY.md links (drafts, `[Title]()`, are left out), in order:
- * { title, md, html, part } where part is the "Part …" heading above it ("" before the first).
+ * SUMMARY.md as xtask reads it with mdBook's own parser (xtask/src/summary.rs), from the JSON file
+ * `cargo xtask test` writes and names in BOOK_SUMMARY: every entry in mdBook's order, each
+ * { kind: "chapter" | "draft" | "part" | "separator", ... }; a chapter is
+ * { title, md, html, number, depth, part, heading }, its number and part null outside the
+ * numbered chapters (the introduction, the back matter after `---`).
  */
+export function summaryEntries() {
+    return JSON.parse(readFileSync(required("BOOK_SUMMARY"), "utf8")).entries;
+}
+
+/** The chapters with a page (drafts, `[Title]()`, are left out), in order. */
 export function chapters() {
-    const summary = readFileSync(join(REPO_ROOT, "src/SUMMARY.md"), "utf8");
-    const found = [];
-    let part = "";
-    for (const line of summary.split("\n")) {
-        const heading = line.match(/^#\s+(.*)$/);
-        if (heading && !/^summary$/i.test(heading[1].trim())) {
-            part = heading[1].trim();
-            continue;
-        }
-        const entry = line.match(/^\s*(?:[-*]\s+)?\[(.+)\]\(([^)\s]+\.md)\)\s*$/);
-        if (entry) {
-            const html = entry[2].replace(/\.md$/, ".html");
-            if (!existsSync(join(BOOK_HTML, html))) {
-                throw new Error(
-                    `SUMMARY.md links ${entry[2]} but book/html has no ${html}: the book is older than ` +
-                        "SUMMARY.md, rebuild it",
-                );
-            }
-            found.push({
-                title: entry[1],
-                md: entry[2],
-                html,
-                part,
-            });
+    const found = summaryEntries().filter((entry) => entry.kind === "chapter");
+    for (const chapter of found) {
+        if (!existsSync(join(BOOK_HTML, chapter.html))) {
+            throw new Error(
+                `SUMMARY.md links ${chapter.md} but the built book has no ${chapter.html}: the book is older ` +
+                    "than SUMMARY.md, rebuild it",
+            );
         }
     }
     return found;
