@@ -25,7 +25,7 @@ use syn::visit::{self, Visit};
 /// A module's place in its crate: `["threads", "switch"]`; the root is `[]`.
 type ModPath = Vec<String>;
 
-/// The crate roots whose module trees are checked, relative to the repository.
+/// The crate roots whose module trees are checked: xtask's, and each of the kernel's.
 fn crate_roots(root: &Path) -> Result<Vec<PathBuf>> {
     let mut roots = vec![
         root.join("xtask/src/main.rs"),
