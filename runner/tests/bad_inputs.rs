@@ -407,7 +407,9 @@ fn a_body_that_drips_in_is_cut_off_at_the_same_deadline() {
 /// bubblewrap, a signal's death reaches the runner as exit status 128 + N).
 #[test]
 fn a_signal_death_and_a_compiler_out_of_memory_are_explained() {
-    let runner = Runner::start(&[]);
+    // The memory limit, not the compile timeout, must end the 3 GiB constant's compile: on a
+    // busy machine it took over the default 20 s to get there.
+    let runner = Runner::start(&["--compile-timeout", "300"]);
     for (code, expected) in [
         (
             "fn main() { unsafe { (8usize as *mut u8).write_volatile(1) } }",
