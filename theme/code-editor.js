@@ -2,8 +2,9 @@
 // every page would download). mdBook's Run button sends a block's `textContent`: the edited code
 // with the listing's hidden lines, which stay in place while the reader edits the visible ones.
 // The pages do not carry those lines: when editing starts, theme/hidden-lines.js fetches them and
-// puts them back (the caret stays where it was); until they are in, typing waits, and if they
-// cannot be had the block says why and is not edited (Run would send a partial program).
+// puts them back (the caret stays where it was); what is typed meanwhile is held and typed after
+// them, and if they cannot be had the block says why and is not edited (Run would send a
+// partial program). Focusing a block starts fetching them, so they are usually there first.
 // Select-all while editing selects the whole code, hidden lines included, so that what replaces
 // it is all that runs (the browser's own would leave a hidden line after the selection, such as
 // the `}` closing mdBook's `fn main` wrapper). Adds "Undo changes" and Ctrl-Enter to run.
@@ -64,6 +65,19 @@
             original = code.innerHTML;
         });
         let loading = false;
+        // What was typed while they were on their way: { inputType, data }, typed again after.
+        let held = [];
+        function typeAgain(input) {
+            if (input.inputType === "insertParagraph" || input.inputType === "insertLineBreak") {
+                document.execCommand("insertText", false, "\n");
+            } else if (input.inputType === "deleteContentBackward") {
+                document.execCommand("delete");
+            } else if (input.inputType === "deleteContentForward") {
+                document.execCommand("forwardDelete");
+            } else if (input.data) {
+                document.execCommand("insertText", false, input.data);
+            }
+        }
         function completeCode() {
             const hidden = window.hiddenLines;
             if (loading || !hidden || !hidden.missing(code)) {
@@ -82,8 +96,11 @@
                         const b = textPoint(map(to));
                         selection.setBaseAndExtent(a.node, a.offset, b.node, b.offset);
                     }
+                    loading = false;
+                    held.splice(0).forEach(typeAgain);
                 })
                 .catch((error) => {
+                    held = [];
                     edit(false);
                     hidden.say(pre, "The listing's hidden lines are missing, so it cannot be edited: " + error.message);
                 })
@@ -170,8 +187,10 @@
         let shown = false;
         code.addEventListener("beforeinput", function (event) {
             if (loading) {
-                // The hidden lines are on their way; an edit now would be lost when they arrive.
+                // The hidden lines are on their way: this edit is typed again once they are in.
                 event.preventDefault();
+                const data = event.data ?? (event.dataTransfer ? event.dataTransfer.getData("text/plain") : null);
+                held.push({ inputType: event.inputType, data });
                 return;
             }
             const selection = window.getSelection();
@@ -185,6 +204,12 @@
             if (shown) {
                 shown.classList.add("hide-boring");
                 shown = false;
+            }
+        });
+        // A reader who reaches the code is likely to edit or run it: fetch its hidden lines now.
+        code.addEventListener("focus", function () {
+            if (window.hiddenLines && window.hiddenLines.missing(code)) {
+                window.hiddenLines.load(code).catch(() => {});
             }
         });
         code.addEventListener("focusout", function () {

@@ -285,3 +285,33 @@ test("after the eye button put the hidden lines back, an edit undone still runs 
     assert.equal(sent[0], whole, `${file}: after Undo, Run sent ${JSON.stringify(sent[0].slice(0, 80))}…, not the whole program`);
     await ours.context.close();
 });
+
+test("what is typed while the hidden lines are on their way is typed after they are in, where the caret was", async () => {
+    const file = pagesWithHiddenLines()[0];
+    const ours = await openPage(browser);
+    let release;
+    const held = new Promise((resolve) => {
+        release = resolve;
+    });
+    await ours.page.route("**/hidden-lines/*", async (route) => {
+        await held;
+        return route.continue();
+    });
+    const block = await firstRunnable(ours.page, file);
+    assert.ok(block, `${file} has no runnable block with hidden lines`);
+    const code = await block.evaluateHandle((pre) => pre.querySelector("code"));
+    const firstVisible = await code.evaluate((c) => c.textContent.split("\n")[0]);
+    await code.evaluate((c) => c.focus());
+    await ours.page.keyboard.press("Enter");
+    await ours.page.keyboard.type("// typed\n");
+    assert.equal(await code.evaluate((c) => window.hiddenLines.missing(c)), true, "the hidden lines came before they were let through");
+    release();
+    await ours.page.waitForFunction((c) => !window.hiddenLines.missing(c), code, { timeout: 10_000 });
+    await ours.page.waitForFunction((c) => c.textContent.includes("// typed\n"), code, { timeout: 10_000 }).catch(() => {});
+    const text = await code.evaluate((c) => c.textContent);
+    const name = await code.evaluate((c) => /hidden-lines=([0-9a-f]{16}\.txt)/.exec(c.className)[1]);
+    const whole = await ours.page.evaluate((n) => fetch(new URL(`hidden-lines/${n}`, document.baseURI.replace(/[^/]*$/, "") + path_to_root)).then((r) => r.text()), name);
+    const at = whole.indexOf(firstVisible);
+    assert.equal(text, whole.slice(0, at) + "// typed\n" + whole.slice(at), `${file}: the text typed while the hidden lines were fetched is not where it was typed`);
+    await ours.context.close();
+});
