@@ -218,7 +218,7 @@ mod tests {
     fn a_misspelt_flag_or_job_fails_with_a_suggestion() {
         for (line, kind, says) in [
             (
-                "kernel test --relase",
+                "kernel test --relase", // spellchecker:disable-line
                 ErrorKind::UnknownArgument,
                 "similar argument exists: '--release'",
             ),
