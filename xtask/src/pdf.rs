@@ -203,18 +203,10 @@ fn check(root: &Path, pdf: &Path) -> Result<()> {
         bail!("{name}: {pages} pages, expected between {least} and {most}");
     }
 
-    let bytes = std::fs::read(pdf)?;
-    let outline = outline_titles(&bytes);
-    let mut wanted: Vec<String> = chapters.iter().map(|c| c.heading.clone()).collect();
-    wanted.extend(chapters.iter().filter_map(|c| c.part.clone()));
-    for title in &wanted {
-        if !outline.iter().any(|t| summary::plain(t) == *title) {
-            bail!(
-                "{name}: the outline has no entry \"{title}\" (it has: {})",
-                outline.join(" | ")
-            );
-        }
-    }
+    let document = lopdf::Document::load(pdf)
+        .with_context(|| format!("{name}: lopdf cannot read it as a PDF"))?;
+    let outline = outline(&document).with_context(|| format!("{name}: its outline"))?;
+    check_outline(&outline, &expected_outline(&chapters), &name)?;
 
     let fonts = fonts::check(&Cmd::new("pdffonts").arg(pdf).quiet().read()?, &name)?;
 
@@ -224,21 +216,20 @@ fn check(root: &Path, pdf: &Path) -> Result<()> {
     check_margins(&printed, &name)?;
     check_breaks(root, &printed, &name)?;
 
-    let internal = Regex::new(r"/Subtype /Link[^>]*?/Dest|/Dest \[[^\]]*\][^>]*?/Subtype /Link")
-        .expect("pattern");
-    let links = internal.find_iter(&String::from_utf8_lossy(&bytes)).count();
-    if links == 0 {
+    let links = links(&document).with_context(|| format!("{name}: its links"))?;
+    if links.internal == 0 {
         bail!("{name}: has no internal links (cross-references should become PDF links)");
     }
-    if String::from_utf8_lossy(&bytes).contains("/URI (file:") {
-        bail!("{name}: a link points at a local file:// address");
+    if let Some(uri) = links.uris.iter().find(|uri| uri.starts_with("file:")) {
+        bail!("{name}: a link points at a local file:// address ({uri})");
     }
     write_previews(pdf, &text, diagram_word.as_deref())?;
     let size = std::fs::metadata(pdf)?.len();
     eprintln!(
-        "{name}: {pages} pages, {:.1} MB, {} outline entries, {links} internal links, fonts embedded: {}",
+        "{name}: {pages} pages, {:.1} MB, {} outline entries, {} internal links, fonts embedded: {}",
         size as f64 / 1e6,
         outline.len(),
+        links.internal,
         fonts.join(", ")
     );
     Ok(())
@@ -373,63 +364,134 @@ fn check_breaks(root: &Path, pages: &[layout::Page], name: &str) -> Result<()> {
     Ok(())
 }
 
-/// The titles of the PDF's outline (bookmarks), decoded from its outline dictionaries.
-fn outline_titles(pdf: &[u8]) -> Vec<String> {
-    let entry = regex::bytes::Regex::new(r"/Title (\((?:\\.|[^\\)])*\)|<[0-9A-Fa-f]*>)\s*/Dest")
-        .expect("pattern");
-    entry
-        .captures_iter(pdf)
-        .map(|c| decode_pdf_string(&c[1]))
-        .collect()
+/// One entry of the PDF's outline (bookmarks): its title, its depth (1 for the top level) and the
+/// page it leads to.
+#[derive(Debug, Clone, PartialEq)]
+struct OutlineEntry {
+    title: String,
+    level: usize,
+    page: usize,
 }
 
-fn decode_pdf_string(raw: &[u8]) -> String {
-    if raw.first() == Some(&b'<') {
-        let hex = &raw[1..raw.len() - 1];
-        let bytes: Vec<u8> = hex
-            .chunks(2)
-            .filter_map(|p| u8::from_str_radix(std::str::from_utf8(p).ok()?, 16).ok())
-            .collect();
-        if bytes.starts_with(&[0xFE, 0xFF]) {
-            let units: Vec<u16> = bytes[2..]
-                .chunks(2)
-                .map(|p| u16::from_be_bytes([p[0], *p.get(1).unwrap_or(&0)]))
-                .collect();
-            return String::from_utf16_lossy(&units);
-        }
-        return bytes.iter().map(|&b| b as char).collect();
+/// The PDF's outline in order, read with lopdf (titles decoded from UTF-16 or PDFDocEncoding).
+fn outline(document: &lopdf::Document) -> Result<Vec<OutlineEntry>> {
+    let toc = document.get_toc().context(
+        "lopdf finds no outline (Chromium writes one with --generate-pdf-document-outline)",
+    )?;
+    if let Some(error) = toc.errors.first() {
+        bail!("lopdf cannot read an entry: {error}");
     }
-    let inner = &raw[1..raw.len() - 1];
-    let mut out = String::new();
-    let mut i = 0;
-    while i < inner.len() {
-        if inner[i] == b'\\' && i + 1 < inner.len() {
-            let next = inner[i + 1];
-            if next.is_ascii_digit() {
-                let digits: Vec<u8> = inner[i + 1..]
-                    .iter()
-                    .take(3)
-                    .take_while(|d| d.is_ascii_digit())
-                    .copied()
-                    .collect();
-                let value = u8::from_str_radix(std::str::from_utf8(&digits).unwrap_or("0"), 8)
-                    .unwrap_or(b'?');
-                out.push(value as char);
-                i += 1 + digits.len();
+    Ok(toc
+        .toc
+        .into_iter()
+        .map(|entry| OutlineEntry {
+            title: summary::plain(&entry.title),
+            level: entry.level,
+            page: entry.page,
+        })
+        .collect())
+}
+
+/// The outline entries the book must have, in order: each part title at the top level with its
+/// chapters one level down (as `print_copy` demotes them), and the chapters outside parts at the
+/// top level.
+fn expected_outline(chapters: &[Chapter]) -> Vec<(String, usize)> {
+    let mut expected = Vec::new();
+    let mut current_part = None;
+    for chapter in chapters {
+        if chapter.part.is_some() && chapter.part != current_part {
+            expected.push((chapter.part.clone().unwrap_or_default(), 1));
+        }
+        current_part = chapter.part.clone();
+        let level = if chapter.part.is_some() { 2 } else { 1 };
+        expected.push((chapter.heading.clone(), level));
+    }
+    expected
+}
+
+/// Every expected entry is in the outline, at its level, in the expected order, on pages that
+/// never go back (the chapters' own headings may stand between them).
+fn check_outline(outline: &[OutlineEntry], expected: &[(String, usize)], name: &str) -> Result<()> {
+    let mut from = 0;
+    let mut previous: Option<&OutlineEntry> = None;
+    for (title, level) in expected {
+        let Some(at) = outline[from..]
+            .iter()
+            .position(|entry| entry.title == *title && entry.level == *level)
+        else {
+            let elsewhere = outline.iter().find(|entry| entry.title == *title);
+            let after = previous.map_or(String::new(), |p| format!(" after \"{}\"", p.title));
+            bail!(
+                "{name}: the outline has no entry \"{title}\" at level {level}{after}{}",
+                match elsewhere {
+                    Some(found) => format!(
+                        " (it is at level {} on page {}: out of order or misplaced)",
+                        found.level, found.page
+                    ),
+                    None => " (it is missing)".to_string(),
+                }
+            );
+        };
+        let entry = &outline[from + at];
+        if let Some(before) = previous
+            && entry.page < before.page
+        {
+            bail!(
+                "{name}: the outline's \"{}\" leads to page {}, before \"{}\" on page {}",
+                entry.title,
+                entry.page,
+                before.title,
+                before.page
+            );
+        }
+        previous = Some(entry);
+        from += at + 1;
+    }
+    Ok(())
+}
+
+/// The PDF's link annotations: how many lead inside it, and the addresses of the others.
+struct Links {
+    internal: usize,
+    uris: Vec<String>,
+}
+
+fn links(document: &lopdf::Document) -> Result<Links> {
+    let mut links = Links {
+        internal: 0,
+        uris: Vec::new(),
+    };
+    for (number, page) in document.get_pages() {
+        let annotations = document
+            .get_page_annotations(page)
+            .with_context(|| format!("page {number}'s annotations"))?;
+        for annotation in annotations {
+            if annotation.get(b"Subtype").and_then(|s| s.as_name()).ok() != Some(b"Link") {
                 continue;
             }
-            out.push(match next {
-                b'n' => '\n',
-                b't' => '\t',
-                other => other as char,
-            });
-            i += 2;
-            continue;
+            if annotation.has(b"Dest") {
+                links.internal += 1;
+                continue;
+            }
+            let Ok(action) = annotation
+                .get_deref(b"A", document)
+                .and_then(|a| a.as_dict())
+            else {
+                continue;
+            };
+            match action.get(b"S").and_then(|s| s.as_name()) {
+                Ok(b"GoTo") => links.internal += 1,
+                Ok(b"URI") => {
+                    let uri = action.get_deref(b"URI", document).and_then(|u| u.as_str());
+                    links
+                        .uris
+                        .push(String::from_utf8_lossy(uri.unwrap_or(b"?")).into_owned());
+                }
+                _ => {}
+            }
         }
-        out.push(inner[i] as char);
-        i += 1;
     }
-    out
+    Ok(links)
 }
 
 /// `book/pdf/preview-cover.png` and `preview-diagram.png`, for a person to look at.
@@ -466,10 +528,77 @@ fn write_previews(pdf: &Path, text: &str, diagram_word: Option<&str>) -> Result<
 mod tests {
     use super::*;
 
+    fn entry(title: &str, level: usize, page: usize) -> OutlineEntry {
+        OutlineEntry {
+            title: title.to_string(),
+            level,
+            page,
+        }
+    }
+
+    fn chapter(heading: &str, part: Option<&str>) -> Chapter {
+        Chapter {
+            title: heading.to_string(),
+            file: String::new(),
+            html: String::new(),
+            number: None,
+            depth: 0,
+            part: part.map(str::to_string),
+            heading: heading.to_string(),
+        }
+    }
+
     #[test]
-    fn reads_outline_titles_in_both_string_forms() {
-        let pdf = b"<</Title (Part I \\(one\\))\n/Dest [1 0 R]>> <</Title <FEFF00410020201400420020>\n/Dest [2 0 R]>>";
-        assert_eq!(outline_titles(pdf), vec!["Part I (one)", "A \u{2014}B "]);
+    fn the_outline_holds_parts_and_chapters_in_order() {
+        let chapters = [
+            chapter("Introduction", None),
+            chapter("One", Some("Part I")),
+            chapter("Two", Some("Part I")),
+            chapter("Glossary", None),
+        ];
+        let expected = expected_outline(&chapters);
+        assert_eq!(
+            expected,
+            [
+                ("Introduction".to_string(), 1),
+                ("Part I".to_string(), 1),
+                ("One".to_string(), 2),
+                ("Two".to_string(), 2),
+                ("Glossary".to_string(), 1)
+            ]
+        );
+        let good = [
+            entry("Introduction", 1, 2),
+            entry("A section", 2, 2),
+            entry("Part I", 1, 3),
+            entry("One", 2, 4),
+            entry("Two", 2, 6),
+            entry("A section of two", 3, 7),
+            entry("Glossary", 1, 9),
+        ];
+        check_outline(&good, &expected, "b.pdf").expect("in order");
+
+        let mut missing = good.to_vec();
+        missing.remove(4);
+        let error = check_outline(&missing, &expected, "b.pdf").unwrap_err();
+        assert_eq!(
+            error.to_string(),
+            "b.pdf: the outline has no entry \"Two\" at level 2 after \"One\" (it is missing)"
+        );
+
+        let mut swapped = good.to_vec();
+        swapped.swap(3, 4);
+        let error = check_outline(&swapped, &expected, "b.pdf").unwrap_err();
+        assert!(error.to_string().contains("out of order"), "{error}");
+
+        let mut flat = good.to_vec();
+        flat[3].level = 1;
+        assert!(check_outline(&flat, &expected, "b.pdf").is_err());
+
+        let mut backwards = good.to_vec();
+        backwards[4].page = 3;
+        let error = check_outline(&backwards, &expected, "b.pdf").unwrap_err();
+        assert!(error.to_string().contains("leads to page 3"), "{error}");
     }
 
     #[test]
