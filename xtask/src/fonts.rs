@@ -206,7 +206,7 @@ pub fn check(root: &Path, html: &Path) -> Result<()> {
         );
     }
     eprintln!(
-        "the {} font subsets of {FONTS} cover every character of the {} pages, scripts and styles",
+        "the {} font subsets of {FONTS} cover every character of the {} pages, scripts, styles and files of hidden lines",
         fonts.len(),
         files.len()
     );
@@ -214,8 +214,10 @@ pub fn check(root: &Path, html: &Path) -> Result<()> {
 }
 
 /// The built book's files whose characters can be drawn with the fonts: its pages (diagrams are
-/// inline SVG in them), its styles and its own scripts (their messages). Minified third-party
-/// scripts and the search index are left out (the index holds the pages' own text).
+/// inline SVG in them), its styles, its own scripts (their messages) and the listings' hidden
+/// lines, which a page fetches from `hidden-lines/` when the reader shows them
+/// (tools/mdbook-hidden-lines). Minified third-party scripts and the search index are left out
+/// (the index holds the pages' own text).
 fn text_files(html: &Path) -> Result<Vec<PathBuf>> {
     let mut files = Vec::new();
     for ext in ["html", "css", "js"] {
@@ -223,6 +225,10 @@ fn text_files(html: &Path) -> Result<Vec<PathBuf>> {
             let name = f.file_name().unwrap_or_default().to_string_lossy();
             !name.ends_with(".min.js") && !name.starts_with("searchindex")
         }));
+    }
+    let hidden_lines = html.join("hidden-lines");
+    if hidden_lines.is_dir() {
+        files.extend(files_with_extension(&hidden_lines, "txt")?);
     }
     files.sort();
     Ok(files)
