@@ -154,12 +154,12 @@ mod tests {
 
     #[test]
     fn a_key_mdbook_refuses_is_refused_naming_the_file() {
-        let error = parse("[book]\ntitel = \"T\"\n", "some/book.toml".into())
+        let error = parse("[book]\nsubtitle = \"T\"\n", "some/book.toml".into())
             .err()
             .expect("unknown key in [book]");
         let message = format!("{error:#}");
         assert!(message.starts_with("some/book.toml is not a valid mdBook configuration"));
-        assert!(message.contains("titel"), "{message}");
+        assert!(message.contains("subtitle"), "{message}");
         let html = book("[output.html]\nsite-url = 3\n").html().unwrap_err();
         assert!(format!("{html:#}").starts_with("book.toml: [output.html] is not valid"));
     }
