@@ -1,5 +1,5 @@
 //! The few things this renderer needs from the render context mdBook sends on stdin: where the
-//! book is built and four settings of `[output.html]`.
+//! book is built, four settings of `[output.html]` and its own section of book.toml.
 //!
 //! mdBook sends every renderer the whole book, every chapter's text included (several MB for this
 //! book). The context is read into one buffer and parsed into the small structs below: serde
@@ -7,6 +7,7 @@
 
 use anyhow::{Context as _, Result, bail};
 use serde::Deserialize;
+use std::collections::BTreeMap;
 use std::io::Read;
 use std::path::{Path, PathBuf};
 
@@ -28,6 +29,23 @@ pub struct Config {
 #[serde(default)]
 pub struct Output {
     pub html: Html,
+    /// Every other renderer's section, by name, this one's among them (see `own_settings`).
+    #[serde(flatten)]
+    renderers: BTreeMap<String, serde_json::Value>,
+}
+
+/// This renderer's section of book.toml, `[output.html-finish]`. A key it does not know fails
+/// the build (a misspelt `head-scripts` would otherwise leave the pages unfinished in silence).
+#[derive(Debug, Default, Deserialize)]
+#[serde(default, rename_all = "kebab-case", deny_unknown_fields)]
+pub struct Finish {
+    /// mdBook's own keys for any renderer.
+    #[serde(rename = "command")]
+    _command: Option<String>,
+    #[serde(rename = "optional")]
+    _optional: Option<bool>,
+    /// The `additional-js` files theme/head.hbs loads itself (see `head_scripts`).
+    pub head_scripts: Vec<PathBuf>,
 }
 
 #[derive(Default, Deserialize)]
@@ -91,16 +109,31 @@ impl RenderContext {
             .context("the renderer's folder has no parent")
     }
 
+    /// The name book.toml gives this renderer: `html-finish` for `[output.html-finish]`.
+    pub fn name(&self) -> &str {
+        self.destination
+            .file_name()
+            .and_then(|n| n.to_str())
+            .unwrap_or_default()
+    }
+
+    /// This renderer's section of book.toml.
+    pub fn own_settings(&self) -> Result<Finish> {
+        let name = self.name();
+        match self.config.output.renderers.get(name) {
+            None => Ok(Finish::default()),
+            Some(section) => {
+                Finish::deserialize(section).with_context(|| format!("book.toml's [output.{name}]"))
+            }
+        }
+    }
+
     /// `<build-dir>/html`: the HTML renderer's book, which this one finishes. mdBook 0.5.4 runs
     /// the renderers in the alphabetical order of their names (the `[output.NAME]` keys), and
     /// names each one's folder after its key: a key that sorts before `html` would finish the
     /// previous build's book, so it is refused.
     pub fn html_dir(&self) -> Result<PathBuf> {
-        let name = self
-            .destination
-            .file_name()
-            .and_then(|n| n.to_str())
-            .unwrap_or_default();
+        let name = self.name();
         if name <= "html" {
             bail!(
                 "book.toml runs this renderer as [output.{name}], which mdBook runs before [output.html] \
@@ -130,6 +163,27 @@ mod tests {
         assert_eq!(html.search.heading_split_level, 2);
         assert!(!html.print.enable);
         assert_eq!(html.additional_js, [Path::new("theme/a.js")]);
+    }
+
+    #[test]
+    fn reads_its_own_section_and_refuses_an_unknown_key() {
+        let json = br#"{"destination":"/b/html-finish","config":{"output":{"html":{},
+            "html-finish":{"command":"mdbook-finish","head-scripts":["theme/a.js"]},
+            "other":{"head-scripts":3}}}}"#;
+        let context = RenderContext::parse(json).unwrap();
+        let own = context.own_settings().unwrap();
+        assert_eq!(own.head_scripts, [Path::new("theme/a.js")]);
+        let json = br#"{"destination":"/b/html-finish","config":{"output":{
+            "html-finish":{"head-script":["theme/a.js"]}}}}"#;
+        let error = RenderContext::parse(json)
+            .unwrap()
+            .own_settings()
+            .unwrap_err();
+        let error = format!("{error:#}");
+        assert!(
+            error.starts_with("book.toml's [output.html-finish]: unknown field `head-script`"),
+            "{error}"
+        );
     }
 
     #[test]

@@ -12,12 +12,16 @@
 //! - `print_page`: print.html without hidden lines;
 //! - `search_index`: mdBook's search index rebuilt from the text a reader sees (no hidden lines,
 //!   each diagram's labels once), and checked against the Async Book's size per word;
-//! - `search_scripts`: mdBook's search scripts loaded when the reader opens search.
+//! - `search_scripts`: mdBook's search scripts loaded when the reader opens search;
+//! - `head_scripts`: the `additional-js` files theme/head.hbs loads in `<head>` (listed in
+//!   `[output.html-finish] head-scripts`) taken off the end of every page, where mdBook also puts
+//!   them.
 //!
 //! Any doubt (a page read differently from mdBook's index, a missing file, a page laid out
 //! differently from what a job expects) fails the build, naming the page.
 
 mod context;
+mod head_scripts;
 mod hidden_lines;
 mod pages;
 mod print_page;
@@ -76,6 +80,19 @@ fn run() -> Result<()> {
         }
         said.push(format!(
             "search scripts loaded on first use on {rewritten} pages"
+        ));
+    }
+    let own = context.own_settings()?;
+    if !own.head_scripts.is_empty() {
+        let taken = head_scripts::finish(
+            &mut pages,
+            &own.head_scripts,
+            &settings.additional_js,
+            context.name(),
+        )?;
+        said.push(format!(
+            "{taken} <script> elements of {} left in <head> only",
+            own.head_scripts.len()
         ));
     }
     pages::write_changed(&pages)?;

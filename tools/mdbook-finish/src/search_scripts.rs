@@ -34,12 +34,12 @@ pub fn finish(page: &mut Page) -> Result<bool> {
 }
 
 /// One `<script src="…"></script>` element of a page.
-struct Element {
-    start: usize,
+pub struct Element {
+    pub start: usize,
     /// Just past its end, and the newline and indentation that follow it.
-    end: usize,
+    pub end: usize,
     src_end: usize,
-    src: String,
+    pub src: String,
 }
 
 /// `html` with its search scripts handed to the loader, or `None` when it has none.
@@ -104,7 +104,7 @@ fn rewrite(html: &str) -> Result<Option<String>> {
 }
 
 /// Every `<script src="…"></script>` element, as mdBook writes them (no other attribute).
-fn script_elements(html: &str) -> Vec<Element> {
+pub fn script_elements(html: &str) -> Vec<Element> {
     let mut found = Vec::new();
     let mut from = 0;
     while let Some(at) = html[from..].find(OPEN) {
@@ -134,12 +134,12 @@ fn script_elements(html: &str) -> Vec<Element> {
     found
 }
 
-fn file_name(src: &str) -> &str {
+pub fn file_name(src: &str) -> &str {
     src.rsplit('/').next().unwrap_or(src)
 }
 
 /// Whether `file` is `<name><suffix>` or mdBook's hashed copy of it, `<name>-<hex><suffix>`.
-fn is_copy_of(file: &str, name: &str, suffix: &str) -> bool {
+pub fn is_copy_of(file: &str, name: &str, suffix: &str) -> bool {
     let Some(middle) = file
         .strip_prefix(name)
         .and_then(|rest| rest.strip_suffix(suffix))

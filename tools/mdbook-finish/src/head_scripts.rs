@@ -1,0 +1,307 @@
+//! The scripts theme/head.hbs loads in each page's `<head>`, loaded there only.
+//!
+//! A few of the book's scripts must run before mdBook's book.js (theme/playground-local.js,
+//! theme/back-forward-cache.js) or on print.html only (theme/print-page.js), so theme/head.hbs
+//! loads them. They are in book.toml's `additional-js` so that mdBook copies them into the book
+//! (as `<name>-<hash>.js`), but mdBook 0.5.4 also ends every page with a `<script>` element for
+//! each `additional-js` file, after book.js: print-page.js (4 KB) was fetched by every page for
+//! nothing and the other two ran twice. `head-scripts` in this renderer's section of book.toml
+//! lists those files, and this job takes their elements at the end of each page out; the ones in
+//! `<head>` stay.
+//!
+//! Checked, failing the build with the file or the page named: each listed file is in
+//! `additional-js` (else mdBook would not copy it) and listed once; some page's `<head>` loads it
+//! (else taking the other elements out would leave it loaded nowhere); every page that loads
+//! book.js holds exactly one element for it after book.js, and a page that does not (mdBook's
+//! toc.html) holds none outside its `<head>`.
+
+use crate::pages::Page;
+use crate::search_scripts::{Element, file_name, is_copy_of, script_elements};
+use anyhow::{Context, Result, bail};
+use std::path::{Path, PathBuf};
+
+/// The key in this renderer's section of book.toml.
+pub const KEY: &str = "head-scripts";
+
+/// A file of `additional-js`, split the way mdBook names its copy: `theme/print-page.js` is
+/// copied as `theme/print-page-<hash>.js`.
+struct Script<'a> {
+    path: &'a str,
+    /// `theme/`, or empty.
+    folder: &'a str,
+    stem: &'a str,
+    /// `.js`.
+    suffix: &'a str,
+}
+
+impl<'a> Script<'a> {
+    fn new(path: &'a Path) -> Result<Script<'a>> {
+        let path = path
+            .to_str()
+            .with_context(|| format!("{} is not UTF-8", path.display()))?;
+        let name = file_name(path);
+        let folder = &path[..path.len() - name.len()];
+        let Some(dot) = name.find('.').filter(|&dot| dot > 0) else {
+            bail!("{path} has no extension: which file of additional-js is it?");
+        };
+        Ok(Script {
+            path,
+            folder,
+            stem: &name[..dot],
+            suffix: &name[dot..],
+        })
+    }
+
+    /// Whether a page's `src` (relative to the page: `../` as often as the page is deep) is
+    /// mdBook's copy of this file.
+    fn is_loaded_by(&self, src: &str) -> bool {
+        let mut from_root = src;
+        while let Some(rest) = from_root.strip_prefix("../") {
+            from_root = rest;
+        }
+        from_root
+            .strip_prefix(self.folder)
+            .is_some_and(|file| is_copy_of(file, self.stem, self.suffix))
+    }
+}
+
+const BOOK_JS: Script<'static> = Script {
+    path: "book.js",
+    folder: "",
+    stem: "book",
+    suffix: ".js",
+};
+
+/// Takes the `<script>` elements of the `listed` files out of the end of every page; says how
+/// many it took. `additional_js` is `[output.html]`'s, `section` this renderer's section of
+/// book.toml, for the messages.
+pub fn finish(
+    pages: &mut [Page],
+    listed: &[PathBuf],
+    additional_js: &[PathBuf],
+    section: &str,
+) -> Result<usize> {
+    let mut scripts: Vec<Script> = Vec::new();
+    for path in listed {
+        if !additional_js.contains(path) {
+            bail!(
+                "[output.{section}] {KEY} lists {}, which is not in [output.html] additional-js: \
+                 mdBook would not copy it into the book",
+                path.display()
+            );
+        }
+        let script = Script::new(path).with_context(|| format!("[output.{section}] {KEY}"))?;
+        if scripts.iter().any(|s| s.path == script.path) {
+            bail!("[output.{section}] {KEY} lists {} twice", script.path);
+        }
+        scripts.push(script);
+    }
+    if scripts.is_empty() {
+        return Ok(0);
+    }
+    let mut in_some_head = vec![false; scripts.len()];
+    let mut taken = 0;
+    for page in pages.iter_mut() {
+        let rewritten = rewrite(&page.html, &scripts).with_context(|| page.name.clone())?;
+        for (seen, in_head) in in_some_head.iter_mut().zip(rewritten.in_head) {
+            *seen |= in_head;
+        }
+        taken += rewritten.taken;
+        page.set(rewritten.html);
+    }
+    if let Some((script, _)) = scripts.iter().zip(&in_some_head).find(|(_, seen)| !**seen) {
+        bail!(
+            "{}, listed in [output.{section}] {KEY}, is loaded in no page's <head>: theme/head.hbs \
+             must load it, or taking the elements at the end of the pages out leaves it loaded nowhere",
+            script.path
+        );
+    }
+    Ok(taken)
+}
+
+struct Rewritten {
+    html: String,
+    /// For each script, whether the page's `<head>` loads it.
+    in_head: Vec<bool>,
+    taken: usize,
+}
+
+fn rewrite(html: &str, scripts: &[Script]) -> Result<Rewritten> {
+    let Some(head_end) = html.find("</head>") else {
+        bail!("has no </head>");
+    };
+    let elements = script_elements(html);
+    let book_js: Vec<&Element> = elements
+        .iter()
+        .filter(|e| BOOK_JS.is_loaded_by(&e.src))
+        .collect();
+    let book_js = match book_js[..] {
+        [] => None,
+        [one] => Some(one),
+        _ => bail!("loads book.js {} times", book_js.len()),
+    };
+    let mut in_head = Vec::new();
+    let mut doomed: Vec<&Element> = Vec::new();
+    for script in scripts {
+        let (head, body): (Vec<&Element>, Vec<&Element>) = elements
+            .iter()
+            .filter(|e| script.is_loaded_by(&e.src))
+            .partition(|e| e.start < head_end);
+        in_head.push(!head.is_empty());
+        match (book_js, &body[..]) {
+            (Some(book_js), [one]) if one.start > book_js.start => doomed.push(one),
+            (Some(_), _) => {
+                let after = body
+                    .iter()
+                    .filter(|e| e.start > book_js.map_or(0, |b| b.start))
+                    .count();
+                bail!(
+                    "expected one <script> element for {} after book.js (mdBook's, for \
+                     additional-js), found {after} after it and {} in the <body> in all",
+                    script.path,
+                    body.len()
+                );
+            }
+            (None, []) => {}
+            (None, _) => bail!(
+                "loads no book.js but has {} <script> elements for {} outside its <head>",
+                body.len(),
+                script.path
+            ),
+        }
+    }
+    doomed.sort_by_key(|e| e.start);
+    let mut out = String::with_capacity(html.len());
+    let mut at = 0;
+    for element in &doomed {
+        out.push_str(&html[at..element.start]);
+        at = element.end;
+    }
+    out.push_str(&html[at..]);
+    Ok(Rewritten {
+        html: out,
+        in_head,
+        taken: doomed.len(),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const HEAD: &str =
+        "<head>\n        <script src=\"../theme/early-0a1b2c3d.js\"></script>\n    </head>";
+    const BODY: &str = "\n    <body>\n        <script src=\"../book-609e4cb8.js\"></script>\n\n        \
+        <script src=\"../theme/other-11111111.js\"></script>\n        \
+        <script src=\"../theme/early-0a1b2c3d.js\"></script>\n        \
+        <script src=\"../theme/late-22222222.js\"></script>\n    </body>";
+
+    fn page(name: &str, html: &str) -> Page {
+        Page {
+            name: name.to_string(),
+            path: PathBuf::from(name),
+            html: html.to_string(),
+            changed: false,
+        }
+    }
+
+    fn paths(list: &[&str]) -> Vec<PathBuf> {
+        list.iter().map(PathBuf::from).collect()
+    }
+
+    fn run(pages: &mut [Page], listed: &[&str]) -> Result<usize> {
+        let additional = paths(&["theme/other.js", "theme/early.js", "theme/late.js"]);
+        finish(pages, &paths(listed), &additional, "html-finish")
+    }
+
+    #[test]
+    fn takes_the_element_after_book_js_out_and_keeps_the_head_s() {
+        let mut pages = [page("a/b.html", &format!("{HEAD}{BODY}"))];
+        assert_eq!(run(&mut pages, &["theme/early.js"]).unwrap(), 1);
+        let expected = format!(
+            "{HEAD}\n    <body>\n        <script src=\"../book-609e4cb8.js\"></script>\n\n        \
+            <script src=\"../theme/other-11111111.js\"></script>\n        \
+            <script src=\"../theme/late-22222222.js\"></script>\n    </body>"
+        );
+        assert_eq!(pages[0].html, expected);
+        assert!(pages[0].changed);
+    }
+
+    #[test]
+    fn leaves_a_page_without_book_js_alone() {
+        let toc = format!("{HEAD}<body></body>");
+        let mut pages = [
+            page("toc.html", &toc),
+            page("x.html", &format!("{HEAD}{BODY}")),
+        ];
+        assert_eq!(run(&mut pages, &["theme/early.js"]).unwrap(), 1);
+        assert!(!pages[0].changed);
+    }
+
+    #[test]
+    fn refuses_a_file_that_is_not_in_additional_js() {
+        let mut pages = [page("x.html", &format!("{HEAD}{BODY}"))];
+        let error = run(&mut pages, &["theme/missing.js"]).unwrap_err();
+        let error = format!("{error:#}");
+        assert!(
+            error.contains("[output.html-finish] head-scripts lists theme/missing.js")
+                && error.contains("additional-js"),
+            "{error}"
+        );
+    }
+
+    #[test]
+    fn refuses_a_file_no_head_loads() {
+        let mut pages = [page("x.html", &format!("{HEAD}{BODY}"))];
+        let error = format!("{:#}", run(&mut pages, &["theme/late.js"]).unwrap_err());
+        assert!(
+            error.starts_with("theme/late.js, listed in [output.html-finish] head-scripts, is loaded in no page's <head>"),
+            "{error}"
+        );
+    }
+
+    #[test]
+    fn names_the_page_whose_element_is_missing_or_doubled() {
+        let missing = format!("{HEAD}{BODY}").replace(
+            "theme/early-0a1b2c3d.js\"></script>\n        <script src=\"../theme/late",
+            "theme/late",
+        );
+        let mut pages = [
+            page("x.html", &format!("{HEAD}{BODY}")),
+            page("ch02.html", &missing),
+        ];
+        let error = format!("{:#}", run(&mut pages, &["theme/early.js"]).unwrap_err());
+        assert_eq!(
+            error,
+            "ch02.html: expected one <script> element for theme/early.js after book.js (mdBook's, \
+             for additional-js), found 0 after it and 0 in the <body> in all"
+        );
+        let doubled = format!("{HEAD}{BODY}").replace("late-22222222", "early-0a1b2c3d");
+        let mut pages = [page("ch03.html", &doubled)];
+        let error = format!("{:#}", run(&mut pages, &["theme/early.js"]).unwrap_err());
+        assert!(
+            error.starts_with("ch03.html: expected one") && error.contains("found 2 after it"),
+            "{error}"
+        );
+        let in_toc =
+            format!("{HEAD}<body><script src=\"theme/early-0a1b2c3d.js\"></script></body>");
+        let mut pages = [page("toc.html", &in_toc)];
+        let error = format!("{:#}", run(&mut pages, &["theme/early.js"]).unwrap_err());
+        assert!(
+            error.starts_with("toc.html: loads no book.js but has 1"),
+            "{error}"
+        );
+    }
+
+    #[test]
+    fn recognizes_the_copies_of_a_listed_file_only() {
+        let early = Script::new(Path::new("theme/early.js")).unwrap();
+        assert!(early.is_loaded_by("theme/early-0a1b2c3d.js"));
+        assert!(early.is_loaded_by("../../theme/early.js"));
+        assert!(!early.is_loaded_by("early-0a1b2c3d.js"));
+        assert!(!early.is_loaded_by("theme/earlyx-0a1b2c3d.js"));
+        assert!(!early.is_loaded_by("other/theme/early-0a1b2c3d.js"));
+        assert!(BOOK_JS.is_loaded_by("../book-609e4cb8.js"));
+        assert!(!BOOK_JS.is_loaded_by("theme/book-609e4cb8.js"));
+    }
+}
