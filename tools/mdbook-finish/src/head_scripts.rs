@@ -214,6 +214,12 @@ mod tests {
         finish(pages, &paths(listed), &additional, "html-finish")
     }
 
+    /// The error, with its context, of finishing these pages (name, html).
+    fn failure(pages: &[(&str, &str)], listed: &[&str]) -> String {
+        let mut pages: Vec<Page> = pages.iter().map(|(name, html)| page(name, html)).collect();
+        format!("{:#}", run(&mut pages, listed).unwrap_err())
+    }
+
     #[test]
     fn takes_the_element_after_book_js_out_and_keeps_the_head_s() {
         let mut pages = [page("a/b.html", &format!("{HEAD}{BODY}"))];
@@ -240,9 +246,10 @@ mod tests {
 
     #[test]
     fn refuses_a_file_that_is_not_in_additional_js() {
-        let mut pages = [page("x.html", &format!("{HEAD}{BODY}"))];
-        let error = run(&mut pages, &["theme/missing.js"]).unwrap_err();
-        let error = format!("{error:#}");
+        let error = failure(
+            &[("x.html", &format!("{HEAD}{BODY}"))],
+            &["theme/missing.js"],
+        );
         assert!(
             error.contains("[output.html-finish] head-scripts lists theme/missing.js")
                 && error.contains("additional-js"),
@@ -252,8 +259,7 @@ mod tests {
 
     #[test]
     fn refuses_a_file_no_head_loads() {
-        let mut pages = [page("x.html", &format!("{HEAD}{BODY}"))];
-        let error = format!("{:#}", run(&mut pages, &["theme/late.js"]).unwrap_err());
+        let error = failure(&[("x.html", &format!("{HEAD}{BODY}"))], &["theme/late.js"]);
         assert!(
             error.starts_with("theme/late.js, listed in [output.html-finish] head-scripts, is loaded in no page's <head>"),
             "{error}"
@@ -266,27 +272,23 @@ mod tests {
             "theme/early-0a1b2c3d.js\"></script>\n        <script src=\"../theme/late",
             "theme/late",
         );
-        let mut pages = [
-            page("x.html", &format!("{HEAD}{BODY}")),
-            page("ch02.html", &missing),
-        ];
-        let error = format!("{:#}", run(&mut pages, &["theme/early.js"]).unwrap_err());
+        let whole = format!("{HEAD}{BODY}");
+        let pages = [("x.html", whole.as_str()), ("ch02.html", missing.as_str())];
+        let error = failure(&pages, &["theme/early.js"]);
         assert_eq!(
             error,
             "ch02.html: expected one <script> element for theme/early.js after book.js (mdBook's, \
              for additional-js), found 0 after it and 0 in the <body> in all"
         );
         let doubled = format!("{HEAD}{BODY}").replace("late-22222222", "early-0a1b2c3d");
-        let mut pages = [page("ch03.html", &doubled)];
-        let error = format!("{:#}", run(&mut pages, &["theme/early.js"]).unwrap_err());
+        let error = failure(&[("ch03.html", &doubled)], &["theme/early.js"]);
         assert!(
             error.starts_with("ch03.html: expected one") && error.contains("found 2 after it"),
             "{error}"
         );
         let in_toc =
             format!("{HEAD}<body><script src=\"theme/early-0a1b2c3d.js\"></script></body>");
-        let mut pages = [page("toc.html", &in_toc)];
-        let error = format!("{:#}", run(&mut pages, &["theme/early.js"]).unwrap_err());
+        let error = failure(&[("toc.html", &in_toc)], &["theme/early.js"]);
         assert!(
             error.starts_with("toc.html: loads no book.js but has 1"),
             "{error}"
