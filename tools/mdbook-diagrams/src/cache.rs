@@ -8,7 +8,7 @@ use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 
 /// Bump when the way drawings are stored changes.
-const FORMAT: &str = "mdbook-diagrams cache 1";
+const FORMAT: &str = "mdbook-diagrams cache 2";
 
 pub struct Cache {
     dir: PathBuf,

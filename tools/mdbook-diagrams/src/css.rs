@@ -2,8 +2,8 @@
 //! light and dark themes exactly the rules it had in its own drawing.
 //!
 //! A rule both sheets hold at the same place in their order is kept once, as it is. Every other
-//! rule is wrapped so it applies only under its themes: `:where(html:not(.coal, .navy, .ayu))` for
-//! the light drawing's, `:where(html:is(.coal, .navy, .ayu))` for the dark one's. `:where()` adds
+//! rule is wrapped so it applies only under its themes: `:where(html:not(.coal,.navy,.ayu))` for
+//! the light drawing's, `:where(html:is(.coal,.navy,.ayu))` for the dark one's. `:where()` adds
 //! nothing to a selector's specificity and the merged order keeps each sheet's own order (a
 //! longest common subsequence of the two), so under either theme the rules that apply, their
 //! specificity and their order are those of that theme's drawing: the cascade picks what it
@@ -11,8 +11,8 @@
 
 /// The page under one of the themes mdBook calls dark (theme/book.css uses the same list), and
 /// under any other.
-pub const DARK_HTML: &str = "html:is(.coal, .navy, .ayu)";
-pub const LIGHT_HTML: &str = "html:not(.coal, .navy, .ayu)";
+pub const DARK_HTML: &str = "html:is(.coal,.navy,.ayu)";
+pub const LIGHT_HTML: &str = "html:not(.coal,.navy,.ayu)";
 
 /// One top-level rule as written: its prelude (selectors, or an at-rule's name and condition)
 /// and its block with the braces (empty for a statement such as `@import …;`).
@@ -224,8 +224,8 @@ fn split_top_level(text: &str, separator: u8) -> Vec<&str> {
 mod tests {
     use super::*;
 
-    const LIGHT: &str = ":where(html:not(.coal, .navy, .ayu))";
-    const DARK: &str = ":where(html:is(.coal, .navy, .ayu))";
+    const LIGHT: &str = ":where(html:not(.coal,.navy,.ayu))";
+    const DARK: &str = ":where(html:is(.coal,.navy,.ayu))";
 
     #[test]
     fn reads_rules_nested_blocks_statements_strings_and_comments() {

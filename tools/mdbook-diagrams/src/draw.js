@@ -7,6 +7,8 @@
 // in document order, so a drawing does not depend on what was drawn before it), and every
 // reference to an id (url(#…), href="#…", aria-labelledby, the <style> rules) follows.
 // mdbook-diagrams replaces PLACEHOLDER with an id of its own for each place a diagram appears.
+// Its style sheet loses the rules that match nothing in it (dropUnusedRules), and the
+// coordinates of hand-drawn shapes are rounded to a hundredth of a pixel (roundPathData).
 (async function () {
     "use strict";
     const PLACEHOLDER = "MERMAIDID";
@@ -61,6 +63,95 @@
         }
     }
 
+    // The top-level rules of a style sheet as written: [prelude, block] (the block with its
+    // braces; for a statement such as `@import …;` the prelude holds all and the block is "").
+    function topLevelRules(css) {
+        const rules = [];
+        let start = 0, depth = 0, quote = null, blockStart = -1;
+        for (let i = 0; i < css.length; i++) {
+            const c = css[i];
+            if (quote) {
+                if (c === "\\") i++;
+                else if (c === quote) quote = null;
+            } else if (c === '"' || c === "'") {
+                quote = c;
+            } else if (c === "/" && css[i + 1] === "*") {
+                const end = css.indexOf("*/", i + 2);
+                if (end < 0) throw new Error("a comment in a style sheet does not end");
+                i = end + 1;
+            } else if (c === "{") {
+                if (depth++ === 0) blockStart = i;
+            } else if (c === "}") {
+                if (--depth < 0) throw new Error("a `}` too many in a style sheet");
+                if (depth === 0) {
+                    rules.push([css.slice(start, blockStart), css.slice(blockStart, i + 1)]);
+                    start = i + 1;
+                }
+            } else if (c === ";" && depth === 0) {
+                rules.push([css.slice(start, i + 1), ""]);
+                start = i + 1;
+            }
+        }
+        if (depth !== 0 || quote) throw new Error("a rule in a style sheet does not end");
+        if (css.slice(start).trim() !== "") rules.push([css.slice(start), ""]);
+        return rules;
+    }
+
+    // `text` cut at its commas outside parentheses and brackets.
+    function splitSelectors(text) {
+        const parts = [];
+        let depth = 0, start = 0;
+        for (let i = 0; i < text.length; i++) {
+            if ("([".includes(text[i])) depth++;
+            else if (")]".includes(text[i])) depth--;
+            else if (text[i] === "," && depth === 0) {
+                parts.push(text.slice(start, i));
+                start = i + 1;
+            }
+        }
+        parts.push(text.slice(start));
+        return parts;
+    }
+
+    // Whether `selector` can never match in `svg`: nothing in it matches the selector even with
+    // its pseudo-classes and pseudo-elements taken away (a state such as :hover can come later,
+    // what the rest of the selector names cannot: the drawing is finished markup that no script
+    // changes). A selector with a functional pseudo-class, or one the browser cannot read, may
+    // match.
+    function neverMatches(selector, svg) {
+        const broad = selector.replace(/::?[A-Za-z-]+(?![\w(-])/g, "").trim();
+        if (broad === "" || broad.includes(":") || /[>+~]$/.test(broad)) {
+            return false;
+        }
+        try {
+            return !svg.matches(broad) && svg.querySelector(broad) === null;
+        } catch {
+            return false;
+        }
+    }
+
+    // mermaid writes the same style sheet into every drawing of a kind of diagram, with rules for
+    // everything that kind can draw: rules for what this drawing does not hold are a third of
+    // it. Each selector that never matches is taken out of its rule and a rule left without one
+    // goes; what stays keeps its text, order and specificity, so what matched before matches the
+    // same rules now. At-rules stay as they are.
+    function dropUnusedRules(svg) {
+        for (const style of svg.querySelectorAll("style")) {
+            let kept = "";
+            for (const [prelude, block] of topLevelRules(style.textContent)) {
+                if (prelude.trim().startsWith("@") || block === "") {
+                    kept += prelude + block;
+                    continue;
+                }
+                const selectors = splitSelectors(prelude).filter((s) => !neverMatches(s, svg));
+                if (selectors.length > 0) {
+                    kept += selectors.join(",") + block;
+                }
+            }
+            style.textContent = kept;
+        }
+    }
+
     try {
         // mermaid sizes every box by measuring its label: the font must be there first.
         await Promise.all(["400", "700"].map((weight) => document.fonts.load(`${weight} 16px "Open Sans"`)));
@@ -80,6 +171,7 @@
                 const root = holder.firstElementChild;
                 renameIds(root);
                 roundPathData(root);
+                dropUnusedRules(root);
                 const width = root.viewBox.baseVal.width;
                 root.removeAttribute("width");
                 root.setAttribute("style", `--diagram-width: ${width}px`);

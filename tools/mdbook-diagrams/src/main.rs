@@ -127,7 +127,13 @@ fn run(ctx: &PreprocessorContext, mut book: Book) -> Result<Book> {
         let n = count.entry((block.chapter, kind)).or_default();
         *n += 1;
         // Ids unique in the book, so that print.html, which holds every chapter, repeats none.
-        let id = format!("{kind}-{stem}-{n}");
+        // A mermaid drawing repeats its id in every inner id, reference and style rule (about a
+        // hundred times), so it gets a short one: `m`, the chapter's place in the book and the
+        // diagram's number in the chapter.
+        let id = match block.kind {
+            Kind::Svgbob => format!("{kind}-{stem}-{n}"),
+            Kind::Mermaid(_) => format!("m{}-{n}", block.chapter),
+        };
         let replacement = match &block.kind {
             Kind::Svgbob => svgbob::fit(&content[block.range.clone()], &id)
                 .with_context(|| name(block.chapter))?,
