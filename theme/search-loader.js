@@ -18,6 +18,7 @@
     const wrapper = document.getElementById("mdbook-search-wrapper");
     const bar = document.getElementById("mdbook-searchbar");
     const button = document.getElementById("mdbook-search-toggle");
+    const form = document.getElementById("mdbook-searchbar-outer");
     if (sources.length === 0 || !wrapper || !bar || !button) {
         return;
     }
@@ -63,9 +64,16 @@
         }
     }
 
+    // Enter in the bar submits its form, which would reload the page with the words lost;
+    // searcher.js stops that once it has run, this until then.
+    function onSubmit(event) {
+        event.preventDefault();
+    }
+
     function stopListening() {
         button.removeEventListener("click", onClick);
         document.removeEventListener("keydown", onKey);
+        form?.removeEventListener("submit", onSubmit);
     }
 
     // After searcher.js has run, within the same task (no event of the reader's comes between).
@@ -121,6 +129,7 @@
     // typed in code from reaching it, as it does for book.js and searcher.js.
     button.addEventListener("click", onClick);
     document.addEventListener("keydown", onKey);
+    form?.addEventListener("submit", onSubmit);
     const params = new URLSearchParams(window.location.search);
     if (params.has("search") || params.has("highlight")) {
         load();

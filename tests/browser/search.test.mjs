@@ -139,6 +139,20 @@ for (const key of ["s", "/"]) {
     });
 }
 
+test("Enter pressed before the search scripts arrive keeps the page and the words", async () => {
+    const { context, page, problems } = await searchPage();
+    const before = page.url();
+    await page.keyboard.press("s");
+    await page.keyboard.type("waker");
+    await page.keyboard.press("Enter");
+    assert.ok((await resultsFor(page, "waker")) > 0, "no results after Enter");
+    assert.equal(await page.locator("#mdbook-searchbar").inputValue(), "waker");
+    assert.equal(new URL(page.url()).pathname, new URL(before).pathname);
+    assert.ok(!new URL(page.url()).searchParams.has("searchbar"), `the form was submitted: ${page.url()}`);
+    await context.close();
+    assert.deepEqual(problems.console, []);
+});
+
 test("a ?search= address searches, and a result followed highlights the word", async () => {
     const { context, page, problems } = await searchPage("index.html?search=reactor");
     assert.ok((await resultsFor(page, "reactor")) > 0);
