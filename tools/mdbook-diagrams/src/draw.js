@@ -7,8 +7,9 @@
 // in document order, so a drawing does not depend on what was drawn before it), and every
 // reference to an id (url(#…), href="#…", aria-labelledby, the <style> rules) follows.
 // mdbook-diagrams replaces PLACEHOLDER with an id of its own for each place a diagram appears.
-// Its style sheet loses the rules that match nothing in it (dropUnusedRules), and the
-// coordinates of hand-drawn shapes are rounded to a hundredth of a pixel (roundPathData).
+// It loses the <symbol>s nothing uses (dropUnusedSymbols), its style sheet the rules that match
+// nothing in it (dropUnusedRules), and the coordinates of hand-drawn shapes are rounded to a
+// hundredth of a pixel (roundPathData).
 (async function () {
     "use strict";
     const PLACEHOLDER = "MERMAIDID";
@@ -60,6 +61,30 @@
                     element.setAttribute(name, value.replace(precise, round));
                 }
             }
+        }
+    }
+
+    // mermaid's sequence diagrams carry <symbol>s for the actor shapes they may draw (a computer,
+    // a database, a clock: 13 KB of path data), whether used or not. A <symbol> is never drawn
+    // itself, only by a <use> (or a url()) that names it: one that nothing in the drawing names
+    // goes, and so does a <defs> left empty (it draws nothing either).
+    function dropUnusedSymbols(svg) {
+        const references = [];
+        for (const element of [svg, ...svg.querySelectorAll("*")]) {
+            for (const attribute of Array.from(element.attributes)) {
+                if (attribute.name !== "id") references.push(attribute.value);
+            }
+        }
+        for (const style of svg.querySelectorAll("style")) references.push(style.textContent);
+        const text = references.join("\n");
+        const escape = (id) => id.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+        for (const symbol of svg.querySelectorAll("symbol[id]")) {
+            if (!new RegExp(`#${escape(symbol.id)}(?![\\w-])`).test(text)) {
+                symbol.remove();
+            }
+        }
+        for (const defs of svg.querySelectorAll("defs")) {
+            if (defs.childNodes.length === 0) defs.remove();
         }
     }
 
@@ -171,6 +196,7 @@
                 const root = holder.firstElementChild;
                 renameIds(root);
                 roundPathData(root);
+                dropUnusedSymbols(root);
                 dropUnusedRules(root);
                 const width = root.viewBox.baseVal.width;
                 root.removeAttribute("width");
