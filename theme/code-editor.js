@@ -90,14 +90,24 @@
                     const inside = selection.rangeCount && code.contains(selection.anchorNode) && code.contains(selection.focusNode);
                     const from = inside ? textOffset(selection.anchorNode, selection.anchorOffset) : 0;
                     const to = inside ? textOffset(selection.focusNode, selection.focusOffset) : 0;
+                    // Everything selected (select-all pressed while they were on their way) stays
+                    // everything: what is typed over it replaces the hidden lines too.
+                    const all = inside && Math.min(from, to) === 0 && Math.max(from, to) === code.textContent.length;
                     const map = putBack();
-                    if (inside) {
+                    if (all) {
+                        selection.selectAllChildren(code);
+                    } else if (inside) {
                         const a = textPoint(map(from));
                         const b = textPoint(map(to));
                         selection.setBaseAndExtent(a.node, a.offset, b.node, b.offset);
                     }
                     loading = false;
+                    // Typing again goes through execCommand, which fires no beforeinput: the
+                    // hidden lines are displayed for it here, as beforeinput does below.
+                    const hiding = all && held.length ? hidingElement() : null;
+                    hiding?.classList.remove("hide-boring");
                     held.splice(0).forEach(typeAgain);
+                    hiding?.classList.add("hide-boring");
                 })
                 .catch((error) => {
                     held = [];
@@ -181,6 +191,10 @@
                 edit(true);
             }
         });
+        // The element whose `hide-boring` class keeps the hidden lines from being displayed.
+        function hidingElement() {
+            return code.classList.contains("hide-boring") ? code : pre.classList.contains("hide-boring") ? pre : null;
+        }
         // Chromium edits only what is laid out: with the hidden lines not displayed, typing over
         // a selection that holds them all would keep those after the visible code. For that one
         // edit they are displayed (within the task, so never painted), then hidden again.
@@ -194,7 +208,7 @@
                 return;
             }
             const selection = window.getSelection();
-            const hiding = code.classList.contains("hide-boring") ? code : pre.classList.contains("hide-boring") ? pre : null;
+            const hiding = hidingElement();
             if (hiding && selection.rangeCount && selection.getRangeAt(0).toString() === code.textContent) {
                 hiding.classList.remove("hide-boring");
                 shown = hiding;

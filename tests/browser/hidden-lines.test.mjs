@@ -315,3 +315,32 @@ test("what is typed while the hidden lines are on their way is typed after they 
     assert.equal(text, whole.slice(0, at) + "// typed\n" + whole.slice(at), `${file}: the text typed while the hidden lines were fetched is not where it was typed`);
     await ours.context.close();
 });
+
+test("select-all pressed while the hidden lines are on their way still selects them: what is typed over it is all that runs", async () => {
+    // Its first block has hidden lines before and after the visible ones: mdBook's `fn main`
+    // wrapper, whose closing `}` is what a partial replacement would leave behind.
+    const file = "ch05-00-the-future-trait.html";
+    const ours = await openPage(browser);
+    let release;
+    const held = new Promise((resolve) => {
+        release = resolve;
+    });
+    await ours.page.route("**/hidden-lines/*", async (route) => {
+        await held;
+        return route.continue();
+    });
+    const block = await firstRunnable(ours.page, file);
+    assert.ok(block, `${file} has no runnable block with hidden lines`);
+    const code = await block.evaluateHandle((pre) => pre.querySelector("code"));
+    await code.evaluate((c) => c.focus());
+    await ours.page.keyboard.press("Enter");
+    await ours.page.keyboard.press("Control+a");
+    await ours.page.keyboard.type("fn main() {}");
+    assert.equal(await code.evaluate((c) => window.hiddenLines.missing(c)), true, "the hidden lines came before they were let through");
+    release();
+    await ours.page.waitForFunction((c) => !window.hiddenLines.missing(c) && c.textContent.includes("fn main() {}"), code, { timeout: 10_000 });
+    // What Run sends: book.js's playground_text() is the code's textContent.
+    const text = await code.evaluate((c) => c.textContent);
+    assert.equal(text, "fn main() {}", `${file}: select-all during the fetch, then typing, left ${JSON.stringify(text)} to run`);
+    await ours.context.close();
+});
