@@ -50,9 +50,9 @@ pub fn test(root: &Path) -> Result<()> {
 }
 
 /// What a full `mdbook build` (every preprocessor and backend) should take on a quiet machine of
-/// this project's size (2 cores): a figure printed beside the measured time, never a pass/fail
-/// limit (on a busy machine any wall-clock limit fails for no fault of the book).
-const BUILD_AIM: Duration = Duration::from_secs(3);
+/// this project's size (2 cores), issue 14's 1.5 s: a figure printed beside the measured time,
+/// never a pass/fail limit (on a busy machine any wall-clock limit fails for no fault of the book).
+const BUILD_AIM: Duration = Duration::from_millis(1500);
 
 /// `mdbook build` (HTML and the linkcheck2 backend), then the `#fragment` check. The time it
 /// took is printed; `cargo xtask bench build` measures it better ([`measure_build`]).
@@ -62,7 +62,7 @@ pub fn build_and_check_links(root: &Path) -> Result<()> {
     eprintln!(
         "mdbook build took {:.2} s (aim: {} s on a quiet machine; `cargo xtask bench build` takes the median of 5)",
         started.elapsed().as_secs_f64(),
-        BUILD_AIM.as_secs()
+        BUILD_AIM.as_secs_f64()
     );
     let html = root.join("book/html");
     check_diagrams_drawn(&html)?;
@@ -113,7 +113,7 @@ pub fn measure_build(root: &Path) -> Result<()> {
         median.as_secs_f64(),
         times[0].as_secs_f64(),
         times[times.len() - 1].as_secs_f64(),
-        BUILD_AIM.as_secs(),
+        BUILD_AIM.as_secs_f64(),
         if median > BUILD_AIM {
             "; over it: look for a slow preprocessor or backend, or measure on a quiet machine"
         } else {
