@@ -44,13 +44,16 @@ fn a_compile_error_comes_back_as_an_error() {
     runner.still_serves();
 }
 
+/// The runner's own message proves the stop; how long the answer took (compiling included, on a
+/// machine that may be busy) is printed, not checked. The only bound on time is the client's
+/// hang detector (`Runner::send` waits at most 60 s for an answer, then the reply is empty).
 #[test]
 fn an_infinite_loop_is_stopped() {
     let runner = Runner::start(&["--run-timeout", "1"]);
     let started = Instant::now();
     let reply =
         runner.evaluate(r#"fn main() { println!("spinning"); loop { std::hint::spin_loop(); } }"#);
-    assert!(started.elapsed() < Duration::from_secs(10));
+    eprintln!("answered in {:?}, compiling included", started.elapsed());
     let result = reply.result();
     assert!(
         result.contains("ran for longer than 1 s and was stopped"),
@@ -61,6 +64,8 @@ fn an_infinite_loop_is_stopped() {
         "output before the stop is kept: {result}"
     );
     assert!(!reply.json()["error"].is_null());
+    let left = runner.job_processes();
+    assert!(left.is_empty(), "the loop still runs: {left:?}");
     runner.still_serves();
 }
 
@@ -82,22 +87,26 @@ fn a_fork_bomb_is_contained() {
     runner.still_serves();
 }
 
+/// The output cap, not the run's time limit, stops the flood: the run may last 30 s, far longer
+/// than any answer takes, and the runner's note names the cap (it names the time limit instead
+/// when that stopped the program). How long the answer took is printed, not checked.
 #[test]
 fn a_flood_of_output_is_cut() {
-    let runner = Runner::start(&["--max-output", "4096"]);
+    let runner = Runner::start(&["--max-output", "4096", "--run-timeout", "30"]);
     let started = Instant::now();
     let reply = runner.evaluate(r#"fn main() { loop { println!("{}", "x".repeat(100)); } }"#);
-    assert!(
-        started.elapsed() < Duration::from_secs(3),
-        "it was stopped early"
-    );
+    eprintln!("answered in {:?}, compiling included", started.elapsed());
     let result = reply.result();
+    let note = result.trim_start_matches(['x', '\n']);
     assert!(
-        result.contains("printed more than 4 KiB"),
-        "{}",
-        &result[..200]
+        note.contains("printed more than 4 KiB") && !note.contains("ran for longer"),
+        "not stopped by the output cap: {note}"
     );
-    assert!(result.len() < 4096 + 500);
+    assert!(
+        result.len() < 4096 + 500,
+        "{} bytes came back",
+        result.len()
+    );
     runner.still_serves();
 }
 

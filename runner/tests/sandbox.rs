@@ -12,6 +12,7 @@ mod support;
 use std::io::Write;
 use std::net::TcpStream;
 use std::path::Path;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 use support::{As, ORIGIN, Runner, processes, unique, users};
 
@@ -357,54 +358,102 @@ fn a_process_in_a_new_session_is_dead_when_the_answer_arrives() {
     }
 }
 
+/// 70 slow clients each send a request's head and then drip its body, a byte a second, until
+/// the normal request has been answered (at most 60 s: a hang detector). The runner holds them
+/// up to its 10 s deadline for a whole request; dripping the body rather than the head (3 s
+/// deadline) leaves room for a busy machine. What is checked is a condition, not a time: the
+/// normal answer came while every slow connection was still open and unanswered, so the runner
+/// neither served them first nor one at a time, nor dropped one to make room. How long the
+/// answer took is printed.
 #[test]
 fn slow_clients_do_not_block_a_normal_request() {
     for who in users() {
         let runner = Runner::start_as(who, &[]);
         let port = runner.port;
+        let head = format!(
+            "POST /evaluate.json HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nOrigin: {ORIGIN}\r\nContent-Length: 100\r\n\r\n"
+        );
         let slow: Vec<TcpStream> = (0..70)
             .map(|_| {
                 let mut stream = TcpStream::connect(("127.0.0.1", port)).unwrap();
-                stream
-                    .write_all(b"POST /evaluate.json HTTP/1.1\r\n")
-                    .unwrap();
+                stream.write_all(head.as_bytes()).unwrap();
                 stream
             })
             .collect();
-        let dripping = std::thread::spawn(move || {
-            let mut slow = slow;
-            for _ in 0..4 {
-                std::thread::sleep(Duration::from_secs(1));
-                for stream in &mut slow {
-                    let _ = stream.write_all(b"X");
+        let answered = AtomicBool::new(false);
+        let (reply, took, unanswered) = std::thread::scope(|scope| {
+            scope.spawn(|| {
+                let since = Instant::now();
+                let mut sent = 0;
+                while !answered.load(Ordering::Relaxed) && since.elapsed() < Duration::from_secs(60)
+                {
+                    if since.elapsed() >= Duration::from_secs(sent + 1) {
+                        sent += 1;
+                        for mut stream in &slow {
+                            let _ = stream.write_all(b"X");
+                        }
+                    }
+                    std::thread::sleep(Duration::from_millis(50));
                 }
+            });
+            // Every slow client has a connection the runner accepted before the normal request.
+            let patience = Instant::now();
+            while runner.connections() < 70 && patience.elapsed() < Duration::from_secs(60) {
+                std::thread::sleep(Duration::from_millis(10));
             }
-        });
-        // Every slow client has a connection the runner accepted before the normal request.
-        let patience = Instant::now();
-        while runner.connections() < 70 {
+            let accepted = runner.connections();
+            let started = Instant::now();
+            let reply = runner.send("GET", "/meta/crates", &[("Origin", ORIGIN)], b"");
+            let took = started.elapsed();
+            let unanswered = slow
+                .iter()
+                .filter(|s| what_came_back(s) == CameBack::Nothing)
+                .count();
+            answered.store(true, Ordering::Relaxed);
             assert!(
-                patience.elapsed() < Duration::from_secs(60),
-                "{who:?}: the runner accepted {} of the 70 slow clients",
-                runner.connections()
+                accepted >= 70,
+                "{who:?}: the runner accepted {accepted} of the 70 slow clients"
             );
-            std::thread::sleep(Duration::from_millis(10));
-        }
-        let started = Instant::now();
-        let reply = runner.send("GET", "/meta/crates", &[("Origin", ORIGIN)], b"");
-        let took = started.elapsed();
+            (reply, took, unanswered)
+        });
+        eprintln!("{who:?}: a normal request beside 70 slow clients was answered in {took:?}");
         assert_eq!(reply.status, 200, "{who:?}: {}", reply.body);
-        assert!(
-            took < Duration::from_secs(2),
-            "{who:?}: a normal request took {took:?} beside 70 slow clients"
+        assert_eq!(
+            unanswered, 70,
+            "{who:?}: when the normal request was answered, only {unanswered} of the 70 slow \
+             connections were still open and unanswered"
         );
-        dripping.join().unwrap();
+        drop(slow);
         // Afterwards, Listing 2-1 runs as in the book, and nothing of any job is left.
         let (code, output) = Runner::listing_2_1();
         let reply = runner.evaluate(code);
         assert_eq!(reply.result(), output, "{who:?}: {}", reply.body);
         assert!(runner.job_folders_left().is_empty(), "{who:?}");
         assert!(runner.job_processes().is_empty(), "{who:?}");
+    }
+}
+
+/// What the runner has sent on a connection whose request is not complete, looked at without
+/// waiting.
+#[derive(Debug, PartialEq)]
+enum CameBack {
+    /// Nothing yet: the connection is open and the runner waits for the rest of the request.
+    Nothing,
+    /// An answer (a refusal: the request cannot be complete).
+    Answer,
+    /// The runner closed the connection without answering.
+    Closed,
+}
+
+fn what_came_back(stream: &TcpStream) -> CameBack {
+    stream.set_nonblocking(true).unwrap();
+    let mut byte = [0u8; 1];
+    let read = std::io::Read::read(&mut &*stream, &mut byte);
+    stream.set_nonblocking(false).unwrap();
+    match read {
+        Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => CameBack::Nothing,
+        Ok(n) if n > 0 => CameBack::Answer,
+        _ => CameBack::Closed,
     }
 }
 
@@ -814,28 +863,15 @@ fn main() {
     runner.still_serves();
 }
 
-/// Asks for `path` and waits at most `patience` for the answer's status line (0: none).
-fn status_within(port: u16, patience: Duration) -> u16 {
-    let Ok(mut stream) = TcpStream::connect(("127.0.0.1", port)) else {
-        return 0;
-    };
-    stream.set_read_timeout(Some(patience)).unwrap();
-    let request =
-        format!("GET /meta/crates HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nOrigin: {ORIGIN}\r\n\r\n");
-    if stream.write_all(request.as_bytes()).is_err() {
-        return 0;
-    }
-    let mut answer = [0u8; 12];
-    match std::io::Read::read_exact(&mut stream, &mut answer) {
-        Ok(()) => String::from_utf8_lossy(&answer[9..12]).parse().unwrap_or(0),
-        Err(_) => 0,
-    }
-}
-
 /// More slow clients than the runner has descriptors for (its limit set to 256): the runner
 /// raises its soft limit to the hard one, derives its connection bound from it, and a new
 /// connection evicts the oldest one still sending its request, so a normal request is answered
-/// and no job folder is left behind.
+/// and no job folder is left behind. The slow clients send a request's head and part of its
+/// body, whose deadline is 10 s. What is checked is a condition, not a time: when the normal
+/// request is answered, no slow client has been answered yet (the runner did not wait for their
+/// deadlines, which end in "408", to free descriptors); the oldest were closed unanswered to
+/// make room. Waiting for the answer is bounded by `Runner::send`'s hang detector (60 s); how
+/// long it took is printed.
 #[test]
 fn more_slow_clients_than_descriptors_do_not_deny_service() {
     let runner = Runner::start_with_fd_limit(&[], 128, 256);
@@ -849,20 +885,41 @@ fn more_slow_clients_than_descriptors_do_not_deny_service() {
         .take(2)
         .collect::<Vec<_>>();
     assert_eq!(open_files, ["256", "256"], "the soft limit was not raised");
-    let started = Instant::now();
+    let head = format!(
+        "POST /evaluate.json HTTP/1.1\r\nHost: 127.0.0.1:{}\r\nOrigin: {ORIGIN}\r\nContent-Length: 100\r\n\r\n{{",
+        runner.port
+    );
     let slow: Vec<TcpStream> = (0..300)
         .map(|_| {
             let mut stream = TcpStream::connect(("127.0.0.1", runner.port)).unwrap();
-            let _ = stream.write_all(b"POST /evaluate.json HTTP/1.1\r\nX-Slow: ");
+            let _ = stream.write_all(head.as_bytes());
             stream
         })
         .collect();
-    let status = status_within(runner.port, Duration::from_secs(2));
+    let started = Instant::now();
+    let reply = runner.send("GET", "/meta/crates", &[("Origin", ORIGIN)], b"");
     let took = started.elapsed();
-    assert_eq!(status, 200, "a normal request beside 300 slow clients");
-    if took > Duration::from_secs(2) {
-        eprintln!("the machine was slow ({took:?}): the slow clients' headers may have timed out");
-    }
+    let states: Vec<CameBack> = slow.iter().map(what_came_back).collect();
+    let count = |state: CameBack| states.iter().filter(|s| **s == state).count();
+    let (waiting, answered, closed) = (
+        count(CameBack::Nothing),
+        count(CameBack::Answer),
+        count(CameBack::Closed),
+    );
+    eprintln!(
+        "a normal request beside 300 slow clients was answered in {took:?}; of the slow ones \
+         {waiting} were open, {closed} closed unanswered, {answered} answered"
+    );
+    assert_eq!(
+        reply.status, 200,
+        "a normal request beside 300 slow clients: {}",
+        reply.body
+    );
+    assert_eq!(
+        answered, 0,
+        "slow clients were answered (their deadline passed) before the normal request"
+    );
+    assert!(waiting > 0, "no slow client was held open");
     drop(slow);
     let (code, output) = Runner::listing_2_1();
     let reply = runner.evaluate(code);
@@ -876,13 +933,25 @@ fn more_slow_clients_than_descriptors_do_not_deny_service() {
 }
 
 /// A client that goes away takes its job with it: abandoned runs neither fill the queue nor go
-/// on running.
+/// on running. Each abandoned program would sleep 600 s, and the runner lets it (and lets a run
+/// wait 600 s for its turn): the next run is answered only if they were stopped. Waiting for that
+/// answer is bounded only by the client's hang detector (`Runner::send`, 60 s); how long it took
+/// is printed, not checked.
 #[test]
 fn a_job_whose_client_went_away_is_stopped() {
-    let runner = Runner::start(&["--jobs", "1", "--queue", "3", "--run-timeout", "40"]);
+    let runner = Runner::start(&[
+        "--jobs",
+        "1",
+        "--queue",
+        "3",
+        "--run-timeout",
+        "600",
+        "--max-wait",
+        "600",
+    ]);
     let marker = format!("abandoned{}", unique().replace('-', ""));
     let code = format!(
-        r#"fn main() {{ let _ = "{marker}"; std::thread::sleep(std::time::Duration::from_secs(30)); }}"#
+        r#"fn main() {{ let _ = "{marker}"; std::thread::sleep(std::time::Duration::from_secs(600)); }}"#
     );
     let body = serde_json::json!({ "code": code, "edition": "2024" }).to_string();
     let send = || {
@@ -922,17 +991,16 @@ fn a_job_whose_client_went_away_is_stopped() {
     drop(first);
     let started = Instant::now();
     let reply = runner.evaluate(r#"fn main() { println!("my turn"); }"#);
+    eprintln!(
+        "the run after the abandoned ones was answered in {:?}",
+        started.elapsed()
+    );
     assert_eq!(
         (reply.status, reply.result()),
         (200, "my turn\n".to_string()),
-        "after abandoned runs, in {:?}: {}",
+        "after abandoned runs (no answer: it waited behind them), in {:?}: {}",
         started.elapsed(),
         reply.body
-    );
-    assert!(
-        started.elapsed() < Duration::from_secs(10),
-        "the run waited {:?} behind abandoned ones",
-        started.elapsed()
     );
     assert!(
         runner.job_processes().is_empty(),
