@@ -1,6 +1,6 @@
 //! mdbook-finish: an mdBook renderer that runs after the HTML one and finishes its book.
 //!
-//! book.toml runs it as `[output.finish]` (`cargo xtask install-tools` installs it, as it does
+//! book.toml runs it as `[output.html-finish]` (`cargo xtask install-tools` installs it, as it does
 //! every plugin of `tools/`). mdBook runs every renderer in every build, `mdbook serve` included,
 //! and runs the preprocessors again for each one, so the jobs that need the built HTML book share
 //! this one renderer. It needs nothing of the book's content: the render context mdBook sends on
@@ -15,12 +15,15 @@
 //! - `search_scripts`: mdBook's search scripts loaded when the reader opens search;
 //! - `head_scripts`: the `additional-js` files theme/head.hbs loads in `<head>` (listed in
 //!   `[output.html-finish] head-scripts`) taken off the end of every page, where mdBook also puts
-//!   them.
+//!   them;
+//! - `diagram_labels`: the line breaks mdBook's html renderer writes into mermaid's labels taken
+//!   out, so each label is laid out as mermaid drew it.
 //!
 //! Any doubt (a page read differently from mdBook's index, a missing file, a page laid out
 //! differently from what a job expects) fails the build, naming the page.
 
 mod context;
+mod diagram_labels;
 mod head_scripts;
 mod hidden_lines;
 mod pages;
@@ -95,6 +98,13 @@ fn run() -> Result<()> {
             own.head_scripts.len()
         ));
     }
+    let mut breaks = 0;
+    for page in &mut pages {
+        breaks += diagram_labels::finish(page)?;
+    }
+    said.push(format!(
+        "{breaks} line breaks the html renderer put into diagram labels taken out"
+    ));
     pages::write_changed(&pages)?;
     eprintln!(
         "mdbook-finish: {} ({} ms)",
