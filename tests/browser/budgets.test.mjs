@@ -23,12 +23,8 @@ if (!STOCK_MDBOOK) {
     throw new Error("ci/tools.toml pins no mdbook version");
 }
 const SITE_PATH = new URL(BOOK_URL).pathname;
-/**
- * A page may weigh at most `budget` of stock mdBook's same page, raw and gzip, or what
- * page-weight-allowances.json allows it while issue 14 is open: a ratchet, so no page grows, and
- * a page that comes under the budget must leave the list.
- */
-const { budget: BUDGET, allowances: ALLOWANCES } = JSON.parse(readRepoFile("tests/browser/page-weight-allowances.json"));
+/** Every page may weigh at most this share of stock mdBook's same page, raw and gzip. */
+const BUDGET = 0.5;
 
 let browser;
 let baseline; // { dir, server, url }
@@ -215,7 +211,7 @@ function pages() {
     ];
 }
 
-test("every page weighs at most half of stock mdBook's same page, raw and gzip, or its allowance while issue 14 is open", { timeout: 20 * 60_000 }, async (t) => {
+test("every page weighs at most half of stock mdBook's same page, raw and gzip", { timeout: 20 * 60_000 }, async (t) => {
     const rows = [];
     for (const { html, status } of pages()) {
         // The 404 page is what a missing address answers with, on both servers.
@@ -230,7 +226,7 @@ test("every page weighs at most half of stock mdBook's same page, raw and gzip, 
     for (const r of rows) {
         table.push(
             `${r.html} | ${kb(r.ours.raw)} / ${kb(r.ours.gzip)} | ${kb(r.base.raw)} / ${kb(r.base.gzip)} | ` +
-                `${r.ratioRaw.toFixed(2)} / ${r.ratioGzip.toFixed(2)}`,
+                `${r.ratioRaw.toFixed(3)} / ${r.ratioGzip.toFixed(3)}`,
         );
     }
     for (const line of table) {
@@ -244,28 +240,17 @@ test("every page weighs at most half of stock mdBook's same page, raw and gzip, 
     t.diagnostic(`not counted, answered by other servers: ${list([...elsewhere])}`);
     t.diagnostic(`not counted, failed or refused: ${list([...failed])}`);
 
-    const limit = (html, kind) => Math.max(BUDGET, ALLOWANCES[html]?.[kind] ?? 0);
     const over = rows
-        .filter((r) => r.ratioRaw > limit(r.html, "raw") || r.ratioGzip > limit(r.html, "gzip"))
+        .filter((r) => r.ratioRaw > BUDGET || r.ratioGzip > BUDGET)
         .map(
             (r) =>
                 `${r.html}: ${kb(r.ours.raw)} / ${kb(r.ours.gzip)} KB against stock's ${kb(r.base.raw)} / ` +
-                `${kb(r.base.gzip)} KB (raw ${r.ratioRaw.toFixed(2)}, gzip ${r.ratioGzip.toFixed(2)}; allowed ` +
-                `${limit(r.html, "raw").toFixed(2)} / ${limit(r.html, "gzip").toFixed(2)}); heaviest: ` +
-                heaviest(r.ours, 5),
+                `${kb(r.base.gzip)} KB (raw ${r.ratioRaw.toFixed(3)}, gzip ${r.ratioGzip.toFixed(3)}; at most ` +
+                `${BUDGET}); heaviest: ${heaviest(r.ours, 5)}`,
         );
-    // An allowance nobody needs any more is removed, so the list only shrinks.
-    const weighed = new Set(rows.map((r) => r.html));
-    const stale = Object.keys(ALLOWANCES)
-        .filter((html) => !html.startsWith("_"))
-        .filter((html) => {
-            const r = rows.find((row) => row.html === html);
-            return !weighed.has(html) || (r.ratioRaw <= BUDGET && r.ratioGzip <= BUDGET);
-        })
-        .map((html) => `${html}: no longer weighed, or now within ${BUDGET} of stock raw and gzip: remove it from page-weight-allowances.json`);
     assert.deepEqual(
-        [...over, ...stale],
+        over,
         [],
-        `pages over their share of stock mdBook ${STOCK_MDBOOK}'s weight:\n${[...over, ...stale].join("\n")}\n\n${table.join("\n")}`,
+        `pages over ${BUDGET} of stock mdBook ${STOCK_MDBOOK}'s weight:\n${over.join("\n")}\n\n${table.join("\n")}`,
     );
 });
