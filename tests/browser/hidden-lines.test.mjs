@@ -286,17 +286,23 @@ test("after the eye button put the hidden lines back, an edit undone still runs 
     await ours.context.close();
 });
 
-test("what is typed while the hidden lines are on their way is typed after they are in, where the caret was", async () => {
-    const file = pagesWithHiddenLines()[0];
-    const ours = await openPage(browser);
+/** Holds every request for hidden lines on `page` until the function returned is called. */
+async function holdHiddenLines(page) {
     let release;
     const held = new Promise((resolve) => {
         release = resolve;
     });
-    await ours.page.route("**/hidden-lines/*", async (route) => {
+    await page.route("**/hidden-lines/*", async (route) => {
         await held;
         return route.continue();
     });
+    return release;
+}
+
+test("what is typed while the hidden lines are on their way is typed after they are in, where the caret was", async () => {
+    const file = pagesWithHiddenLines()[0];
+    const ours = await openPage(browser);
+    const release = await holdHiddenLines(ours.page);
     const block = await firstRunnable(ours.page, file);
     assert.ok(block, `${file} has no runnable block with hidden lines`);
     const code = await block.evaluateHandle((pre) => pre.querySelector("code"));
@@ -321,14 +327,7 @@ test("select-all pressed while the hidden lines are on their way still selects t
     // wrapper, whose closing `}` is what a partial replacement would leave behind.
     const file = "ch05-00-the-future-trait.html";
     const ours = await openPage(browser);
-    let release;
-    const held = new Promise((resolve) => {
-        release = resolve;
-    });
-    await ours.page.route("**/hidden-lines/*", async (route) => {
-        await held;
-        return route.continue();
-    });
+    const release = await holdHiddenLines(ours.page);
     const block = await firstRunnable(ours.page, file);
     assert.ok(block, `${file} has no runnable block with hidden lines`);
     const code = await block.evaluateHandle((pre) => pre.querySelector("code"));
