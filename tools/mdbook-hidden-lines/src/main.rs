@@ -5,6 +5,10 @@
 //! "show hidden lines", editing. `mdbook test` and the other renderers never run this
 //! preprocessor (book.toml: `renderers = ["html"]`) and see every line.
 //!
+//! It first brings the listings in, running mdBook's own `links` code in this process (see
+//! `links`): book.toml runs mdBook's `links` for `mdbook test` only, so the book reaches this
+//! preprocessor unexpanded, a seventh of the bytes mdBook would otherwise write to it.
+//!
 //! # The contract with the finishing renderer (tools/mdbook-finish) and theme/hidden-lines.js
 //!
 //! **Files.** Each run empties `<build-dir>/hidden-lines/` and writes there one file per distinct
@@ -31,6 +35,7 @@
 //! hidden lines" button.
 
 mod blocks;
+mod links;
 mod mdbook_rules;
 
 use anyhow::{Context, Result, bail};
@@ -62,7 +67,14 @@ impl Preprocessor for HiddenLines {
     }
 }
 
-fn main() -> Result<()> {
+fn main() {
+    if let Err(error) = preprocess() {
+        eprintln!("mdbook-hidden-lines: {error:#}");
+        std::process::exit(1);
+    }
+}
+
+fn preprocess() -> Result<()> {
     let args: Vec<String> = std::env::args().skip(1).collect();
     if let [supports, renderer] = args.as_slice()
         && supports == "supports"
@@ -114,6 +126,7 @@ fn run(ctx: &PreprocessorContext, mut book: Book) -> Result<Book> {
         .join(&ctx.config.build.build_dir)
         .join("hidden-lines");
     let mut files = Staging::new(folder)?;
+    links::expand(ctx, &mut book)?;
     let mut failure = None;
     book.for_each_mut(|item| {
         let BookItem::Chapter(chapter) = item else {
