@@ -11,7 +11,9 @@
 //!   checks every page's references to them;
 //! - `print_page`: print.html without hidden lines;
 //! - `search_index`: mdBook's search index rebuilt from the text a reader sees (no hidden lines,
-//!   each diagram's labels once), and checked against the Async Book's size per word;
+//!   each diagram's labels once), and checked against the Async Book's size per word (helped by
+//!   `search_page`, `search_index_file` and `cached_english`); it runs on the main thread, from a
+//!   copy of the pages, while the other jobs, which change the pages, run on a thread of their own;
 //! - `search_scripts`: mdBook's search scripts loaded when the reader opens search;
 //! - `head_scripts`: the `additional-js` files theme/head.hbs loads in `<head>` (listed in
 //!   `[output.html-finish] head-scripts`) taken off the end of every page, where mdBook also puts
@@ -22,6 +24,7 @@
 //! Any doubt (a page read differently from mdBook's index, a missing file, a page laid out
 //! differently from what a job expects) fails the build, naming the page.
 
+mod cached_english;
 mod context;
 mod diagram_labels;
 mod head_scripts;
@@ -29,11 +32,14 @@ mod hidden_lines;
 mod pages;
 mod print_page;
 mod search_index;
+mod search_index_file;
 mod search_page;
 mod search_scripts;
 
 use anyhow::{Result, bail};
 use context::RenderContext;
+use pages::Page;
+use std::path::Path;
 use std::time::Instant;
 
 fn main() {
@@ -50,7 +56,43 @@ fn run() -> Result<()> {
     let html = context.html_dir()?;
     let mut pages = pages::read_all(&html)?;
 
-    let staged = hidden_lines::finish(context.build_dir()?, &html, &pages)?;
+    // The search index is rebuilt from a copy of the pages as the HTML renderer wrote them (but
+    // print.html, which it does not index), while the other jobs change the pages on a thread of
+    // their own; it writes only its own file. Their errors come first, then its.
+    let search = &settings.search;
+    let chapters: Vec<Page> = match search.enable {
+        true => pages
+            .iter()
+            .filter(|p| p.name != "print.html")
+            .cloned()
+            .collect(),
+        false => Vec::new(),
+    };
+    let (index, jobs) = std::thread::scope(|scope| {
+        let jobs = scope.spawn(|| other_jobs(&context, &html, &mut pages));
+        let index = search
+            .enable
+            .then(|| search_index::finish(&html, &chapters, search.heading_split_level));
+        let jobs = jobs
+            .join()
+            .unwrap_or_else(|_| Err(anyhow::anyhow!("a job on the pages panicked")));
+        (index, jobs)
+    });
+    let said = jobs?;
+    index.transpose()?;
+    eprintln!(
+        "mdbook-finish: {} ({} ms)",
+        said.join("; "),
+        started.elapsed().as_millis()
+    );
+    Ok(())
+}
+
+/// Every job but the search index's, on `pages`, which it writes back when they changed; what
+/// each did, in a few words.
+fn other_jobs(context: &RenderContext, html: &Path, pages: &mut [Page]) -> Result<Vec<String>> {
+    let settings = &context.config.output.html;
+    let staged = hidden_lines::finish(context.build_dir()?, html, pages)?;
     let mut said = Vec::new();
     if let Some(files) = staged {
         said.push(format!("{files} files of hidden lines copied"));
@@ -66,13 +108,12 @@ fn run() -> Result<()> {
         said.push(format!("print.html without its {lines} hidden lines"));
     }
     if settings.search.enable {
-        search_index::finish(&html, &pages, settings.search.heading_split_level)?;
         let listed = settings
             .additional_js
             .iter()
-            .any(|js| js == std::path::Path::new(search_scripts::LOADER));
+            .any(|js| js == Path::new(search_scripts::LOADER));
         let mut rewritten = 0;
-        for page in &mut pages {
+        for page in pages.iter_mut() {
             rewritten += usize::from(search_scripts::finish(page)?);
         }
         if rewritten > 0 && !listed {
@@ -88,7 +129,7 @@ fn run() -> Result<()> {
     let own = context.own_settings()?;
     if !own.head_scripts.is_empty() {
         let taken = head_scripts::finish(
-            &mut pages,
+            pages,
             &own.head_scripts,
             &settings.additional_js,
             context.name(),
@@ -99,17 +140,12 @@ fn run() -> Result<()> {
         ));
     }
     let mut breaks = 0;
-    for page in &mut pages {
+    for page in pages.iter_mut() {
         breaks += diagram_labels::finish(page)?;
     }
     said.push(format!(
         "{breaks} line breaks the html renderer put into diagram labels taken out"
     ));
-    pages::write_changed(&pages)?;
-    eprintln!(
-        "mdbook-finish: {} ({} ms)",
-        said.join("; "),
-        started.elapsed().as_millis()
-    );
-    Ok(())
+    pages::write_changed(pages)?;
+    Ok(said)
 }

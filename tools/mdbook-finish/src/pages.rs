@@ -3,6 +3,7 @@
 use anyhow::{Context, Result};
 use std::path::{Path, PathBuf};
 
+#[derive(Clone)]
 pub struct Page {
     /// The page's address relative to the book's root, with `/` (`ch01-00-x.html`), as the search
     /// index and the pages' links name it.
