@@ -40,15 +40,7 @@ pub fn build(root: &Path) -> Result<PathBuf> {
 /// Cargo.lock (`cargo metadata`: cargo's own resolution, so it is right even where Cargo.lock
 /// holds two versions of a crate).
 pub fn crates(root: &Path) -> Result<Vec<(String, String)>> {
-    let json = Cmd::new("cargo")
-        .args(["metadata", "--format-version", "1"])
-        .dir(root)
-        .timeout(Duration::from_secs(2 * 60))
-        .quiet()
-        .read()?;
-    let metadata = cargo_metadata::MetadataCommand::parse(json)
-        .context("`cargo metadata` printed something that is not its JSON")?;
-    crates_of(&metadata)
+    crates_of(&crate::workspace::resolved(root)?)
 }
 
 fn crates_of(metadata: &cargo_metadata::Metadata) -> Result<Vec<(String, String)>> {

@@ -26,6 +26,7 @@ mod runner;
 mod summary;
 mod tools;
 mod type_sizes;
+mod workspace;
 
 use anyhow::{Result, bail};
 use cli::Job;

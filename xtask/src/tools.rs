@@ -4,7 +4,7 @@ use crate::cmd::{Cmd, exists};
 use anyhow::{Context, Result, bail};
 use serde::Deserialize;
 use std::collections::BTreeMap;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 #[derive(Deserialize)]
@@ -56,26 +56,17 @@ pub fn install(root: &Path) -> Result<()> {
 
 /// The book's own mdBook plugins, `tools/*` (mdbook-diagrams, mdbook-finish, …): installed with
 /// `cargo install --locked --path`, and again whenever their source changes, so that book.toml
-/// runs them by name as it runs the pinned ones and plain `mdbook` finds them too.
+/// runs them by name as it runs the pinned ones and plain `mdbook` finds them too. A library
+/// crate of tools/ (one with no binary target, such as preprocessor-main) is not installed; its
+/// source counts in the fingerprint of every tool that depends on it.
 fn install_own_tools(root: &Path) -> Result<()> {
-    let mut dirs: Vec<_> = std::fs::read_dir(root.join("tools"))
-        .context("cannot list tools/")?
-        .flatten()
-        .map(|entry| entry.path())
-        .filter(|path| path.join("Cargo.toml").exists())
-        .collect();
-    dirs.sort();
-    for dir in dirs {
-        let name = dir
-            .file_name()
-            .context("a tool has a name")?
-            .to_string_lossy()
-            .into_owned();
+    for tool in own_tools(root)? {
+        let name = &tool.name;
         let stamp = root
             .join("target/tools")
             .join(format!("{name}.installed-from"));
-        let fingerprint = source_fingerprint(&dir)?;
-        if exists(&name) && std::fs::read_to_string(&stamp).is_ok_and(|s| s == fingerprint) {
+        let fingerprint = source_fingerprint(root, &tool.sources())?;
+        if exists(name) && std::fs::read_to_string(&stamp).is_ok_and(|s| s == fingerprint) {
             continue;
         }
         crate::section(&format!(
@@ -83,7 +74,7 @@ fn install_own_tools(root: &Path) -> Result<()> {
         ));
         Cmd::new("cargo")
             .args(["install", "--locked", "--quiet", "--path"])
-            .arg(&dir)
+            .arg(&tool.dir)
             .arg("--target-dir")
             .arg(root.join("target/tools"))
             .dir(root)
@@ -95,13 +86,95 @@ fn install_own_tools(root: &Path) -> Result<()> {
     Ok(())
 }
 
-/// Every file of a tool's folder (but its build output), by path and content.
-fn source_fingerprint(dir: &Path) -> Result<String> {
+/// One program of tools/ to install.
+#[derive(Debug, PartialEq)]
+struct OwnTool {
+    /// Its folder's name, which is its program's.
+    name: String,
+    dir: PathBuf,
+    /// The folders of the crates it depends on by path (a library of tools/), and of theirs:
+    /// a change there can change the program.
+    libraries: Vec<PathBuf>,
+}
+
+impl OwnTool {
+    /// Every folder whose files it is built from.
+    fn sources(&self) -> Vec<PathBuf> {
+        let mut sources = vec![self.dir.clone()];
+        sources.extend(self.libraries.iter().cloned());
+        sources
+    }
+}
+
+/// The crates of tools/ that build a program, in the order of their folders' names (cargo's
+/// reading of the manifests: `cargo metadata --no-deps`).
+fn own_tools(root: &Path) -> Result<Vec<OwnTool>> {
+    let metadata = crate::workspace::packages(root)?;
+    let tools = metadata.workspace_root.join("tools");
+    let folder = |package: &cargo_metadata::Package| {
+        package
+            .manifest_path
+            .parent()
+            .map(|dir| dir.as_std_path().to_path_buf())
+    };
+    let packages: BTreeMap<PathBuf, &cargo_metadata::Package> = metadata
+        .workspace_packages()
+        .into_iter()
+        .filter_map(|package| Some((folder(package)?, package)))
+        .collect();
+    let mut found = Vec::new();
+    for (dir, package) in &packages {
+        if dir.parent() != Some(tools.as_std_path()) || !package.targets.iter().any(|t| t.is_bin())
+        {
+            continue;
+        }
+        let name = dir
+            .file_name()
+            .context("a tool has a name")?
+            .to_string_lossy()
+            .into_owned();
+        // The crates it builds with, by path, and theirs (dev-dependencies build no program).
+        let mut libraries: Vec<PathBuf> = Vec::new();
+        let mut pending = vec![*package];
+        while let Some(package) = pending.pop() {
+            for dependency in &package.dependencies {
+                let Some(path) = &dependency.path else {
+                    continue;
+                };
+                let path = path.as_std_path().to_path_buf();
+                if dependency.kind == cargo_metadata::DependencyKind::Development
+                    || libraries.contains(&path)
+                {
+                    continue;
+                }
+                if let Some(library) = packages.get(&path) {
+                    pending.push(library);
+                }
+                libraries.push(path);
+            }
+        }
+        libraries.sort();
+        found.push(OwnTool {
+            name,
+            dir: dir.clone(),
+            libraries,
+        });
+    }
+    if found.is_empty() {
+        bail!("cargo finds no crate with a program in {tools}");
+    }
+    Ok(found)
+}
+
+/// Every file of a tool's folders (but their build output), by path from `root` and content.
+fn source_fingerprint(root: &Path, dirs: &[PathBuf]) -> Result<String> {
     use std::hash::{Hash, Hasher};
     let mut files = Vec::new();
-    let mut pending = vec![dir.to_path_buf()];
+    let mut pending = dirs.to_vec();
     while let Some(folder) = pending.pop() {
-        for entry in std::fs::read_dir(&folder)?.flatten() {
+        let entries = std::fs::read_dir(&folder)
+            .with_context(|| format!("cannot list {}", folder.display()))?;
+        for entry in entries.flatten() {
             let path = entry.path();
             if path.is_dir() {
                 if path.file_name().is_some_and(|n| n != "target") {
@@ -113,10 +186,13 @@ fn source_fingerprint(dir: &Path) -> Result<String> {
         }
     }
     files.sort();
+    files.dedup();
     let mut hasher = std::collections::hash_map::DefaultHasher::new();
     for file in files {
-        file.strip_prefix(dir)?.hash(&mut hasher);
-        std::fs::read(&file)?.hash(&mut hasher);
+        file.strip_prefix(root).unwrap_or(&file).hash(&mut hasher);
+        std::fs::read(&file)
+            .with_context(|| format!("cannot read {}", file.display()))?
+            .hash(&mut hasher);
     }
     Ok(format!("{:016x}\n", hasher.finish()))
 }
@@ -337,4 +413,128 @@ pub fn npm_ci(dir: &Path) -> Result<()> {
         .run()?;
     std::fs::write(&stamp, lock)?;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A workspace with two programs in tools/: `app`, built with the library `helper` of tools/,
+    /// which is built with `base` of shared/ (and tested with `testing`, which builds no
+    /// program), and `other`, whose program is `src/bin/other.rs`.
+    fn workspace(test: &str) -> PathBuf {
+        let dir = std::env::temp_dir().join(format!("xtask-{test}-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        let files = [
+            (
+                "Cargo.toml",
+                "[workspace]\nresolver = \"3\"\nmembers = [\"tools/*\", \"shared/*\"]\n",
+            ),
+            (
+                "tools/app/Cargo.toml",
+                "[package]\nname = \"app\"\nedition = \"2024\"\n\n[dependencies]\nhelper = { path = \"../helper\" }\n\n[dev-dependencies]\ntesting = { path = \"../../shared/testing\" }\n",
+            ),
+            ("tools/app/src/main.rs", "fn main() {}\n"),
+            (
+                "tools/helper/Cargo.toml",
+                "[package]\nname = \"helper\"\nedition = \"2024\"\n\n[dependencies]\nbase = { path = \"../../shared/base\" }\n",
+            ),
+            ("tools/helper/src/lib.rs", ""),
+            (
+                "tools/other/Cargo.toml",
+                "[package]\nname = \"other\"\nedition = \"2024\"\n",
+            ),
+            ("tools/other/src/bin/other.rs", "fn main() {}\n"),
+            (
+                "shared/base/Cargo.toml",
+                "[package]\nname = \"base\"\nedition = \"2024\"\n",
+            ),
+            ("shared/base/src/lib.rs", ""),
+            (
+                "shared/testing/Cargo.toml",
+                "[package]\nname = \"testing\"\nedition = \"2024\"\n",
+            ),
+            ("shared/testing/src/lib.rs", ""),
+        ];
+        for (path, text) in files {
+            let path = dir.join(path);
+            std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+            std::fs::write(path, text).unwrap();
+        }
+        dir
+    }
+
+    /// A tool's folder and libraries, from the workspace's folder.
+    fn relative(root: &Path, tool: &OwnTool) -> (String, Vec<String>) {
+        let relative = |path: &PathBuf| {
+            let canonical = root.canonicalize().unwrap();
+            path.strip_prefix(&canonical).unwrap().display().to_string()
+        };
+        let libraries = tool.libraries.iter().map(relative).collect();
+        (relative(&tool.dir), libraries)
+    }
+
+    #[test]
+    fn the_tools_are_the_crates_of_tools_with_a_program_and_bring_their_libraries() {
+        let root = workspace("own-tools");
+        let tools = own_tools(&root).unwrap();
+        let names: Vec<&str> = tools.iter().map(|tool| tool.name.as_str()).collect();
+        assert_eq!(names, ["app", "other"]);
+        assert_eq!(
+            relative(&root, &tools[0]),
+            (
+                "tools/app".to_string(),
+                vec!["shared/base".to_string(), "tools/helper".to_string()]
+            )
+        );
+        assert_eq!(
+            relative(&root, &tools[1]),
+            ("tools/other".to_string(), Vec::new())
+        );
+        let _ = std::fs::remove_dir_all(root);
+    }
+
+    #[test]
+    fn a_change_to_a_library_changes_the_fingerprint_of_the_tools_built_with_it() {
+        let root = workspace("fingerprints");
+        let tools = own_tools(&root).unwrap();
+        let fingerprints = || {
+            tools
+                .iter()
+                .map(|tool| source_fingerprint(&root, &tool.sources()).unwrap())
+                .collect::<Vec<_>>()
+        };
+        let before = fingerprints();
+        assert_ne!(before[0], before[1]);
+        // Build output is not source.
+        std::fs::create_dir_all(root.join("tools/app/target")).unwrap();
+        std::fs::write(root.join("tools/app/target/built"), "x").unwrap();
+        assert_eq!(fingerprints(), before);
+        // Two levels down: app → helper → base.
+        std::fs::write(root.join("shared/base/src/lib.rs"), "pub fn f() {}\n").unwrap();
+        let after = fingerprints();
+        assert_ne!(after[0], before[0], "app is built with base");
+        assert_eq!(after[1], before[1], "other is not");
+        // A dev-dependency builds no program.
+        std::fs::write(root.join("shared/testing/src/lib.rs"), "pub fn g() {}\n").unwrap();
+        assert_eq!(fingerprints(), after);
+        let _ = std::fs::remove_dir_all(root);
+    }
+
+    /// This workspace: tools/preprocessor-main is a library, not installed, and counts for the
+    /// two preprocessors built with it.
+    #[test]
+    fn preprocessor_main_is_no_tool_but_counts_for_the_preprocessors() {
+        let root = Path::new(env!("CARGO_MANIFEST_DIR")).parent().unwrap();
+        let tools = own_tools(root).unwrap();
+        assert!(tools.iter().all(|tool| tool.name != "preprocessor-main"));
+        for name in ["mdbook-diagrams", "mdbook-hidden-lines"] {
+            let tool = tools.iter().find(|tool| tool.name == name).unwrap();
+            assert_eq!(
+                relative(root, tool).1,
+                ["tools/preprocessor-main"],
+                "{name}"
+            );
+        }
+    }
 }

@@ -11,10 +11,9 @@
 //! A diagram mermaid cannot parse fails the build, naming the chapter file and the diagram.
 //!
 //! mdBook runs a preprocessor once per renderer; book.toml limits this one to the html renderer.
-//! On a build with every drawing cached its time goes to reading and writing the book's JSON and
-//! to finding the diagram blocks. The JSON is read whole and written in one piece (serde_json
-//! reading the pipe itself took a byte at a time: over half of the run), and the inputs every
-//! drawing depends on are hashed only when they change (cache.rs).
+//! On a build with every drawing cached its time goes to reading and writing the book's JSON
+//! (tools/preprocessor-main reads it whole and writes it in one piece) and to finding the diagram
+//! blocks; the inputs every drawing depends on are hashed only when they change (cache.rs).
 
 mod assets;
 mod cache;
@@ -31,7 +30,6 @@ use mdbook_preprocessor::book::Book;
 use mdbook_preprocessor::{Preprocessor, PreprocessorContext};
 use pulldown_cmark::{Event, Options, Parser, Tag};
 use std::collections::HashMap;
-use std::io::{Read, Write};
 use std::ops::Range;
 use std::path::PathBuf;
 
@@ -56,31 +54,9 @@ impl Preprocessor for Diagrams {
     }
 }
 
-fn main() -> Result<()> {
-    let args: Vec<String> = std::env::args().skip(1).collect();
-    if let [supports, renderer] = args.as_slice()
-        && supports == "supports"
-    {
-        let supported = Diagrams.supports_renderer(renderer)?;
-        std::process::exit(if supported { 0 } else { 1 });
-    }
-    if !args.is_empty() {
-        bail!("usage: mdbook-diagrams [supports RENDERER] (mdBook runs it as a preprocessor)");
-    }
-    // Read whole, then parsed: serde_json reading from the pipe itself takes a byte at a time.
-    let mut input = Vec::new();
-    std::io::stdin()
-        .read_to_end(&mut input)
-        .context("cannot read the book mdBook sends")?;
-    let (ctx, book): (PreprocessorContext, Book) =
-        serde_json::from_slice(&input).context("mdBook sent something that is not a book")?;
-    drop(input);
-    let book = Diagrams.run(&ctx, book)?;
-    let output = serde_json::to_vec(&book)?;
-    let mut out = std::io::stdout().lock();
-    out.write_all(&output)?;
-    out.flush()?;
-    Ok(())
+/// `supports RENDERER`, or the book in and out as JSON (tools/preprocessor-main).
+fn main() {
+    preprocessor_main::main(&Diagrams)
 }
 
 /// One diagram block of one chapter.

@@ -43,7 +43,6 @@ use mdbook_preprocessor::book::{Book, BookItem};
 use mdbook_preprocessor::{Preprocessor, PreprocessorContext};
 use sha2::{Digest, Sha256};
 use std::collections::BTreeMap;
-use std::io::Write;
 use std::path::{Path, PathBuf};
 
 struct HiddenLines;
@@ -67,30 +66,9 @@ impl Preprocessor for HiddenLines {
     }
 }
 
+/// `supports RENDERER`, or the book in and out as JSON (tools/preprocessor-main).
 fn main() {
-    if let Err(error) = preprocess() {
-        eprintln!("mdbook-hidden-lines: {error:#}");
-        std::process::exit(1);
-    }
-}
-
-fn preprocess() -> Result<()> {
-    let args: Vec<String> = std::env::args().skip(1).collect();
-    if let [supports, renderer] = args.as_slice()
-        && supports == "supports"
-    {
-        let supported = HiddenLines.supports_renderer(renderer)?;
-        std::process::exit(if supported { 0 } else { 1 });
-    }
-    if !args.is_empty() {
-        bail!("usage: mdbook-hidden-lines [supports RENDERER] (mdBook runs it as a preprocessor)");
-    }
-    let (ctx, book) = mdbook_preprocessor::parse_input(std::io::stdin())?;
-    let book = HiddenLines.run(&ctx, book)?;
-    let mut out = std::io::stdout().lock();
-    serde_json::to_writer(&mut out, &book)?;
-    out.flush()?;
-    Ok(())
+    preprocessor_main::main(&HiddenLines)
 }
 
 fn settings(ctx: &PreprocessorContext) -> Result<blocks::Settings> {
