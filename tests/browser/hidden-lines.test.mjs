@@ -183,11 +183,7 @@ test("Run sends the whole program, hidden lines included, on every page that has
     let runs = 0;
     for (const file of pagesWithHiddenLines()) {
         const ours = await openPage(browser);
-        const sent = [];
-        await ours.page.route(`${RUNNER_URL}/evaluate.json`, (route) => {
-            sent.push(JSON.parse(route.request().postData()).code);
-            return route.fulfill({ json: { result: "stand-in runner", error: "" } });
-        });
+        const sent = await stubRunner(ours.page);
         const block = await firstRunnable(ours.page, file);
         if (!block) {
             await ours.context.close();
@@ -214,11 +210,7 @@ test("Run sends the whole program, hidden lines included, on every page that has
 test("when the hidden lines cannot be fetched, Run says so and runs nothing, and the eye button says so", async () => {
     const file = pagesWithHiddenLines()[0];
     const ours = await openPage(browser);
-    const sent = [];
-    await ours.page.route(`${RUNNER_URL}/evaluate.json`, (route) => {
-        sent.push(route.request().url());
-        return route.fulfill({ json: { result: "stand-in runner", error: "" } });
-    });
+    const sent = await stubRunner(ours.page);
     await ours.page.route("**/hidden-lines/*", (route) => route.fulfill({ status: 404, body: "not here" }));
     const block = await firstRunnable(ours.page, file);
     assert.ok(block, `${file} has no runnable block with hidden lines`);
@@ -236,7 +228,7 @@ test("when the hidden lines cannot be fetched, Run says so and runs nothing, and
 test("a shared file that is not the one the page was built with is refused, naming it (its last line changed: a hidden line)", async () => {
     const file = pagesWithHiddenLines()[0];
     const ours = await openPage(browser);
-    await ours.page.route(`${RUNNER_URL}/evaluate.json`, (route) => route.fulfill({ json: { result: "stand-in runner", error: "" } }));
+    await stubRunner(ours.page);
     await ours.page.route("**/hidden-lines/*", async (route) => {
         const response = await route.fetch();
         const lines = (await response.text()).split("\n");
@@ -266,11 +258,7 @@ test("a book opened from files says why the hidden lines are not there", async (
 test("after the eye button put the hidden lines back, an edit undone still runs the whole program", async () => {
     const file = pagesWithHiddenLines()[0];
     const ours = await openPage(browser);
-    const sent = [];
-    await ours.page.route(`${RUNNER_URL}/evaluate.json`, (route) => {
-        sent.push(JSON.parse(route.request().postData()).code);
-        return route.fulfill({ json: { result: "stand-in runner", error: "" } });
-    });
+    const sent = await stubRunner(ours.page);
     const block = await firstRunnable(ours.page, file);
     assert.ok(block, `${file} has no runnable block with hidden lines`);
     const code = await block.evaluateHandle((pre) => pre.querySelector("code"));
@@ -285,6 +273,19 @@ test("after the eye button put the hidden lines back, an edit undone still runs 
     assert.equal(sent[0], whole, `${file}: after Undo, Run sent ${JSON.stringify(sent[0].slice(0, 80))}…, not the whole program`);
     await ours.context.close();
 });
+
+/**
+ * Stands in for the runner on `page`: each program Run sends to its /evaluate.json is answered
+ * "stand-in runner" and added to the array returned, in the order sent.
+ */
+async function stubRunner(page) {
+    const sent = [];
+    await page.route(`${RUNNER_URL}/evaluate.json`, (route) => {
+        sent.push(JSON.parse(route.request().postData()).code);
+        return route.fulfill({ json: { result: "stand-in runner", error: "" } });
+    });
+    return sent;
+}
 
 /** Holds every request for hidden lines on `page` until the function returned is called. */
 async function holdHiddenLines(page) {
