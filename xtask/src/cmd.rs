@@ -526,13 +526,22 @@ mod tests {
     fn a_grandchild_outside_the_group_holding_the_output_fails_the_capture_at_its_limit() {
         let scratch = Scratch::new("capture-setsid");
         let pid_file = scratch.0.join("grandchild.pid");
+        let ready = scratch.0.join("ready");
         // setsid puts the sleep in a session and group of its own, out of reach of the group
-        // kill; only the time limit ends the wait for its output. As in time_out_with_grandchild,
-        // the limit doubles until the shell got to exit within it.
-        let script = format!("setsid sleep 1000 & echo $! > '{}'", pid_file.display());
+        // kill; only the time limit ends the wait for its output. The shell exits only once the
+        // sleep is out of its group (it reads a line the grandchild writes after setsid): had it
+        // exited first, the group kill could catch the grandchild before it left, and the capture
+        // would succeed (it did, about one run in five). As in time_out_with_grandchild, the limit
+        // doubles until the shell got to exit within it.
+        let script = format!(
+            "mkfifo '{ready}'; setsid sh -c 'echo $$ > \"{pid}\"; echo > \"{ready}\"; exec sleep 1000' & read line < '{ready}'",
+            ready = ready.display(),
+            pid = pid_file.display()
+        );
         let mut timeout = Duration::from_millis(200);
         let error = loop {
             let _ = std::fs::remove_file(&pid_file);
+            let _ = std::fs::remove_file(&ready);
             let result = capture_or_hang(shell(&script).timeout(timeout));
             if let Some(pid) = read_pid(&pid_file) {
                 // SAFETY: sends a signal to the grandchild the test started; touches no memory.
@@ -555,7 +564,7 @@ mod tests {
             timeout *= 2;
         };
         assert!(
-            error.starts_with("`sh -c 'setsid sleep 1000 & echo $! > ")
+            error.starts_with("`sh -c 'mkfifo ")
                 && error.contains("exited (exit status: 0) but a process it started, outside its process group, kept its output open past its time limit of"),
             "{error}"
         );
