@@ -377,10 +377,17 @@ mod tests {
 
     /// A shell that starts `sleep 1000` in the background (a grandchild of ours, in the shell's
     /// process group, its output going nowhere so that it holds no pipe of the test's), writes
-    /// the sleep's pid to `pid_file`, then waits for it: left alone, both would run for 1000 s.
+    /// the sleep's pid to `pid_file`, then becomes a second `sleep 1000`: left alone, both would
+    /// run for 1000 s. Once the pid is written, the shell starts no process and waits for none:
+    /// the group kill may reach the grandchild first, and a shell waiting for a child (`wait`, or
+    /// an `mv` it ran) would then reap the grandchild before dying itself, leaving the test
+    /// nothing to learn its end from (`waitpid` failed with ECHILD about one run in twenty with
+    /// `wait`, one in seventy with `mv`). A shell that has become `sleep` never reaps, so the
+    /// grandchild comes to the test, killed. The pid is written by the shell's own `echo`, in
+    /// one write: `read_pid` sees nothing or all of it.
     fn shell_with_grandchild(pid_file: &Path) -> Cmd {
         let script = format!(
-            "sleep 1000 </dev/null >/dev/null 2>&1 & echo $! > '{0}.tmp' && mv '{0}.tmp' '{0}'; wait",
+            "sleep 1000 </dev/null >/dev/null 2>&1 & echo $! > '{0}'; exec sleep 1000",
             pid_file.display()
         );
         shell(&script)
@@ -397,7 +404,7 @@ mod tests {
         });
     }
 
-    /// The pid in `pid_file`, once the shell has written it (it is renamed into place whole).
+    /// The pid in `pid_file`, once the shell has written it (an empty file reads as not yet).
     fn read_pid(pid_file: &Path) -> Option<i32> {
         std::fs::read_to_string(pid_file).ok()?.trim().parse().ok()
     }
