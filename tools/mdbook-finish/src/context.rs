@@ -46,6 +46,8 @@ pub struct Finish {
     _optional: Option<bool>,
     /// The `additional-js` files theme/head.hbs loads itself (see `head_scripts`).
     pub head_scripts: Vec<PathBuf>,
+    /// The `additional-js` files only pages with Rust code need (see `head_scripts`).
+    pub code_scripts: Vec<PathBuf>,
 }
 
 #[derive(Default, Deserialize)]

@@ -1,27 +1,61 @@
-//! The scripts theme/head.hbs loads in each page's `<head>`, loaded there only.
+//! The `<script>` elements mdBook ends every page with for `additional-js` files, taken off the
+//! pages that do not need them.
 //!
-//! A few of the book's scripts must run before mdBook's book.js (theme/playground-local.js,
-//! theme/back-forward-cache.js) or on print.html only (theme/print-page.js), so theme/head.hbs
-//! loads them. They are in book.toml's `additional-js` so that mdBook copies them into the book
-//! (as `<name>-<hash>.js`), but mdBook 0.5.4 also ends every page with a `<script>` element for
-//! each `additional-js` file, after book.js: print-page.js (4 KB) was fetched by every page for
-//! nothing and the other two ran twice. `head-scripts` in this renderer's section of book.toml
-//! lists those files, and this job takes their elements at the end of each page out; the ones in
-//! `<head>` stay.
+//! mdBook 0.5.4 ends every page with a `<script>` element for each `additional-js` file, after
+//! book.js. Two lists in this renderer's section of book.toml name files for which that is wrong:
+//!
+//! - `head-scripts`: files theme/head.hbs loads in each page's `<head>`, because they must run
+//!   before book.js (theme/playground-local.js, theme/back-forward-cache.js) or on print.html only
+//!   (theme/print-page.js). They are in `additional-js` so that mdBook copies them into the book
+//!   (as `<name>-<hash>.js`); the elements at the end of each page are taken out (print-page.js,
+//!   4 KB, was fetched by every page for nothing and the other two ran twice), the ones in
+//!   `<head>` stay.
+//! - `code-scripts`: files that only act on Rust code blocks (theme/code-editor.js,
+//!   theme/hidden-lines.js, 25 KB together): taken off the pages that hold no Rust block (the
+//!   404 page, the glossary, the reading list), kept everywhere else.
 //!
 //! Checked, failing the build with the file or the page named: each listed file is in
-//! `additional-js` (else mdBook would not copy it) and listed once; some page's `<head>` loads it
-//! (else taking the other elements out would leave it loaded nowhere); every page that loads
-//! book.js holds exactly one element for it after book.js, and a page that does not (mdBook's
-//! toc.html) holds none outside its `<head>`.
+//! `additional-js` (else mdBook would not copy it), listed once and in one list only; every
+//! head-script is loaded in some page's `<head>` (else taking the other elements out would leave
+//! it loaded nowhere) and no code-script is; every page that loads book.js holds exactly one
+//! element for each listed file after book.js, and a page that does not (mdBook's toc.html) holds
+//! none outside its `<head>`.
 
 use crate::pages::Page;
 use crate::search_scripts::{Element, file_name, is_copy_of, script_elements};
 use anyhow::{Context, Result, bail};
 use std::path::{Path, PathBuf};
 
-/// The key in this renderer's section of book.toml.
-pub const KEY: &str = "head-scripts";
+/// Which pages keep the element at the end of the page for the files of one list.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum List {
+    /// `head-scripts`: none (`<head>` loads them).
+    Head,
+    /// `code-scripts`: the pages with a Rust code block.
+    Code,
+}
+
+impl List {
+    /// The key in this renderer's section of book.toml.
+    pub fn key(self) -> &'static str {
+        match self {
+            List::Head => "head-scripts",
+            List::Code => "code-scripts",
+        }
+    }
+
+    /// Whether `html`, a page, keeps its elements for this list's files.
+    fn keeps(self, html: &str) -> bool {
+        match self {
+            List::Head => false,
+            List::Code => html.contains(RUST_CODE),
+        }
+    }
+}
+
+/// How every Rust code block of a page starts: mdBook's `<code class="language-rust…">`, which
+/// tools/mdbook-hidden-lines writes the same way for the blocks it rewrites.
+const RUST_CODE: &str = "<code class=\"language-rust";
 
 /// A file of `additional-js`, split the way mdBook names its copy: `theme/print-page.js` is
 /// copied as `theme/print-page-<hash>.js`.
@@ -72,49 +106,72 @@ const BOOK_JS: Script<'static> = Script {
     suffix: ".js",
 };
 
-/// Takes the `<script>` elements of the `listed` files out of the end of every page; says how
-/// many it took. `additional_js` is `[output.html]`'s, `section` this renderer's section of
-/// book.toml, for the messages.
+/// Takes the `<script>` elements of the `lists`' files out of the end of the pages that do not
+/// keep them (see [`List`]); says how many it took from each list. `additional_js` is
+/// `[output.html]`'s, `section` this renderer's section of book.toml, for the messages.
 pub fn finish(
     pages: &mut [Page],
-    listed: &[PathBuf],
+    lists: &[(List, &[PathBuf])],
     additional_js: &[PathBuf],
     section: &str,
-) -> Result<usize> {
-    let mut scripts: Vec<Script> = Vec::new();
-    for path in listed {
-        if !additional_js.contains(path) {
-            bail!(
-                "[output.{section}] {KEY} lists {}, which is not in [output.html] additional-js: \
-                 mdBook would not copy it into the book",
-                path.display()
-            );
+) -> Result<Vec<usize>> {
+    let mut scripts: Vec<(List, Script)> = Vec::new();
+    for &(list, listed) in lists {
+        let key = list.key();
+        for path in listed {
+            if !additional_js.contains(path) {
+                bail!(
+                    "[output.{section}] {key} lists {}, which is not in [output.html] additional-js: \
+                     mdBook would not copy it into the book",
+                    path.display()
+                );
+            }
+            let script = Script::new(path).with_context(|| format!("[output.{section}] {key}"))?;
+            if let Some((other, _)) = scripts.iter().find(|(_, s)| s.path == script.path) {
+                bail!(
+                    "[output.{section}] {} lists {} twice",
+                    if *other == list {
+                        key.to_string()
+                    } else {
+                        format!("{} and {key}", other.key())
+                    },
+                    script.path
+                );
+            }
+            scripts.push((list, script));
         }
-        let script = Script::new(path).with_context(|| format!("[output.{section}] {KEY}"))?;
-        if scripts.iter().any(|s| s.path == script.path) {
-            bail!("[output.{section}] {KEY} lists {} twice", script.path);
-        }
-        scripts.push(script);
-    }
-    if scripts.is_empty() {
-        return Ok(0);
     }
     let mut in_some_head = vec![false; scripts.len()];
-    let mut taken = 0;
+    let mut taken = vec![0; lists.len()];
+    if scripts.is_empty() {
+        return Ok(taken);
+    }
     for page in pages.iter_mut() {
         let rewritten = rewrite(&page.html, &scripts).with_context(|| page.name.clone())?;
         for (seen, in_head) in in_some_head.iter_mut().zip(rewritten.in_head) {
             *seen |= in_head;
         }
-        taken += rewritten.taken;
+        for (count, &(list, _)) in taken.iter_mut().zip(lists) {
+            *count += rewritten.taken.iter().filter(|&&l| l == list).count();
+        }
         page.set(rewritten.html);
     }
-    if let Some((script, _)) = scripts.iter().zip(&in_some_head).find(|(_, seen)| !**seen) {
-        bail!(
-            "{}, listed in [output.{section}] {KEY}, is loaded in no page's <head>: theme/head.hbs \
-             must load it, or taking the elements at the end of the pages out leaves it loaded nowhere",
-            script.path
-        );
+    for ((list, script), in_head) in scripts.iter().zip(&in_some_head) {
+        match (list, in_head) {
+            (List::Head, false) => bail!(
+                "{}, listed in [output.{section}] {}, is loaded in no page's <head>: theme/head.hbs \
+                 must load it, or taking the elements at the end of the pages out leaves it loaded nowhere",
+                script.path,
+                list.key()
+            ),
+            (List::Code, true) => bail!(
+                "{}, listed in [output.{section}] {}, is loaded in a page's <head>, where it is not \
+                 taken off the pages without Rust code: list it in one place",
+                script.path,
+                list.key()
+            ),
+            _ => {}
+        }
     }
     Ok(taken)
 }
@@ -123,10 +180,11 @@ struct Rewritten {
     html: String,
     /// For each script, whether the page's `<head>` loads it.
     in_head: Vec<bool>,
-    taken: usize,
+    /// The list of each element taken out.
+    taken: Vec<List>,
 }
 
-fn rewrite(html: &str, scripts: &[Script]) -> Result<Rewritten> {
+fn rewrite(html: &str, scripts: &[(List, Script)]) -> Result<Rewritten> {
     let Some(head_end) = html.find("</head>") else {
         bail!("has no </head>");
     };
@@ -141,15 +199,19 @@ fn rewrite(html: &str, scripts: &[Script]) -> Result<Rewritten> {
         _ => bail!("loads book.js {} times", book_js.len()),
     };
     let mut in_head = Vec::new();
-    let mut doomed: Vec<&Element> = Vec::new();
-    for script in scripts {
+    let mut doomed: Vec<(&Element, List)> = Vec::new();
+    for &(list, ref script) in scripts {
         let (head, body): (Vec<&Element>, Vec<&Element>) = elements
             .iter()
             .filter(|e| script.is_loaded_by(&e.src))
             .partition(|e| e.start < head_end);
         in_head.push(!head.is_empty());
         match (book_js, &body[..]) {
-            (Some(book_js), [one]) if one.start > book_js.start => doomed.push(one),
+            (Some(book_js), [one]) if one.start > book_js.start => {
+                if !list.keeps(html) {
+                    doomed.push((one, list));
+                }
+            }
             (Some(_), _) => {
                 let after = body
                     .iter()
@@ -170,10 +232,10 @@ fn rewrite(html: &str, scripts: &[Script]) -> Result<Rewritten> {
             ),
         }
     }
-    doomed.sort_by_key(|e| e.start);
+    doomed.sort_by_key(|(e, _)| e.start);
     let mut out = String::with_capacity(html.len());
     let mut at = 0;
-    for element in &doomed {
+    for (element, _) in &doomed {
         out.push_str(&html[at..element.start]);
         at = element.end;
     }
@@ -181,7 +243,7 @@ fn rewrite(html: &str, scripts: &[Script]) -> Result<Rewritten> {
     Ok(Rewritten {
         html: out,
         in_head,
-        taken: doomed.len(),
+        taken: doomed.into_iter().map(|(_, list)| list).collect(),
     })
 }
 
@@ -210,8 +272,15 @@ mod tests {
     }
 
     fn run(pages: &mut [Page], listed: &[&str]) -> Result<usize> {
+        Ok(run_lists(pages, listed, &[])?[0])
+    }
+
+    /// Finishes with `head` as head-scripts and `code` as code-scripts.
+    fn run_lists(pages: &mut [Page], head: &[&str], code: &[&str]) -> Result<Vec<usize>> {
         let additional = paths(&["theme/other.js", "theme/early.js", "theme/late.js"]);
-        finish(pages, &paths(listed), &additional, "html-finish")
+        let (head, code) = (paths(head), paths(code));
+        let lists = [(List::Head, head.as_slice()), (List::Code, code.as_slice())];
+        finish(pages, &lists, &additional, "html-finish")
     }
 
     /// The error, with its context, of finishing these pages (name, html).
@@ -292,6 +361,44 @@ mod tests {
         assert!(
             error.starts_with("toc.html: loads no book.js but has 1"),
             "{error}"
+        );
+    }
+
+    #[test]
+    fn takes_code_scripts_off_the_pages_without_rust_code_only() {
+        let with_code = format!(
+            "{HEAD}<main><pre><code class=\"language-rust hidden-lines=x\">fn f() {{}}</code></pre></main>{BODY}"
+        );
+        let console = format!(
+            "{HEAD}<main><pre><code class=\"language-console\">$ ls</code></pre></main>{BODY}"
+        );
+        let mut pages = [page("a.html", &with_code), page("404.html", &console)];
+        let taken = run_lists(&mut pages, &["theme/early.js"], &["theme/late.js"]).unwrap();
+        assert_eq!(taken, [2, 1]);
+        assert!(pages[0].html.contains("theme/late-22222222.js"));
+        assert!(!pages[1].html.contains("theme/late-22222222.js"));
+        assert!(pages[1].html.contains("theme/other-11111111.js"));
+
+        let error = format!(
+            "{:#}",
+            run_lists(&mut [page("x.html", &console)], &[], &["theme/early.js"]).unwrap_err()
+        );
+        assert!(
+            error.starts_with("theme/early.js, listed in [output.html-finish] code-scripts, is loaded in a page's <head>"),
+            "{error}"
+        );
+        let error = format!(
+            "{:#}",
+            run_lists(
+                &mut [page("x.html", &console)],
+                &["theme/early.js"],
+                &["theme/early.js"]
+            )
+            .unwrap_err()
+        );
+        assert_eq!(
+            error,
+            "[output.html-finish] head-scripts and code-scripts lists theme/early.js twice"
         );
     }
 

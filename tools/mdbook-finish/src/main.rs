@@ -17,7 +17,7 @@
 //! - `search_scripts`: mdBook's search scripts loaded when the reader opens search;
 //! - `head_scripts`: the `additional-js` files theme/head.hbs loads in `<head>` (listed in
 //!   `[output.html-finish] head-scripts`) taken off the end of every page, where mdBook also puts
-//!   them;
+//!   them, and those only Rust code needs (`code-scripts`) taken off the pages without any;
 //! - `diagram_labels`: the line breaks mdBook's html renderer writes into mermaid's labels taken
 //!   out, so each label is laid out as mermaid drew it.
 //!
@@ -38,6 +38,7 @@ mod search_scripts;
 
 use anyhow::{Result, bail};
 use context::RenderContext;
+use head_scripts::List;
 use pages::Page;
 use std::path::Path;
 use std::time::Instant;
@@ -127,18 +128,19 @@ fn other_jobs(context: &RenderContext, html: &Path, pages: &mut [Page]) -> Resul
         ));
     }
     let own = context.own_settings()?;
-    if !own.head_scripts.is_empty() {
-        let taken = head_scripts::finish(
-            pages,
-            &own.head_scripts,
-            &settings.additional_js,
-            context.name(),
-        )?;
-        said.push(format!(
-            "{taken} <script> elements of {} left in <head> only",
-            own.head_scripts.len()
-        ));
-    }
+    let lists = [
+        (List::Head, own.head_scripts.as_slice()),
+        (List::Code, own.code_scripts.as_slice()),
+    ];
+    let taken = head_scripts::finish(pages, &lists, &settings.additional_js, context.name())?;
+    said.push(format!(
+        "{} <script> elements of {} files left in <head> only; {} elements of {} files taken off pages \
+         without Rust code",
+        taken[0],
+        own.head_scripts.len(),
+        taken[1],
+        own.code_scripts.len()
+    ));
     let mut breaks = 0;
     for page in pages.iter_mut() {
         breaks += diagram_labels::finish(page)?;
