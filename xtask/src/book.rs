@@ -130,16 +130,24 @@ pub fn build(root: &Path) -> Result<()> {
 /// `mdbook build` into `dest`: the usual `book/`, or a folder of a check's own that no other
 /// step rebuilds under it (the browser suite's).
 pub fn build_into(root: &Path, dest: &Path) -> Result<()> {
+    build_with(root, dest, &[])
+}
+
+/// [`build_into`] with book.toml settings overridden by `MDBOOK_…` variables (`env`).
+pub fn build_with(root: &Path, dest: &Path, env: &[(&str, &str)]) -> Result<()> {
     prepare(root)?;
-    let out = Cmd::new("mdbook")
+    let mut command = Cmd::new("mdbook")
         .arg("build")
         .arg("--dest-dir")
         .arg(dest)
         .dir(root)
         .env("RUST_BACKTRACE", "0")
         .env("RUST_LIB_BACKTRACE", "0")
-        .timeout(Duration::from_secs(5 * 60))
-        .capture()?;
+        .timeout(Duration::from_secs(5 * 60));
+    for (key, value) in env {
+        command = command.env(key, value);
+    }
+    let out = command.capture()?;
     // mdBook reports a missing include as an ERROR line yet exits 0, and raw HTML it cannot
     // close (`Option<Waker>` outside backticks) as a WARN line while the page renders broken;
     // treat both as the failures they are. (linkcheck2 does fail on a link to a missing file.)

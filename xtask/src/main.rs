@@ -23,6 +23,7 @@ mod miri_experiments;
 mod pdf;
 mod plain_mdbook;
 mod runner;
+mod search_index;
 mod summary;
 mod tools;
 mod type_sizes;
@@ -125,6 +126,7 @@ fn test(root: &Path, args: &[String]) -> Result<()> {
         ("book build and links", |root| {
             book::build_and_check_links(root)
                 .and_then(|()| fonts::check(root, &root.join("book/html")))
+                .and_then(|()| search_index::check(root, &root.join("book/html")))
         }),
         ("offline PDF", pdf::test),
         ("the book in a browser", browser::test),

@@ -1,9 +1,10 @@
 //! The few things this renderer needs from the render context mdBook sends on stdin: where the
-//! book is built, four settings of `[output.html]` and its own section of book.toml.
+//! book is built, the chapters' names, paths and order (for the search index), a few settings of
+//! `[output.html]` and its own section of book.toml.
 //!
 //! mdBook sends every renderer the whole book, every chapter's text included (several MB for this
 //! book). The context is read into one buffer and parsed into the small structs below: serde
-//! skips the `book` field and every other unknown field without building anything from them.
+//! skips each chapter's text and every other unknown field without building anything from them.
 
 use anyhow::{Context as _, Result, bail};
 use serde::Deserialize;
@@ -17,6 +18,55 @@ pub struct RenderContext {
     destination: PathBuf,
     #[serde(default)]
     pub config: Config,
+    #[serde(default)]
+    pub book: Book,
+}
+
+/// The book as this renderer gets it: no preprocessor runs for it (book.toml runs each for the
+/// renderers that need it), so a chapter's path is its file's path under `src`.
+#[derive(Default, Deserialize)]
+pub struct Book {
+    #[serde(default)]
+    items: Vec<BookItem>,
+}
+
+#[derive(Deserialize)]
+enum BookItem {
+    Chapter(Chapter),
+    Separator,
+    PartTitle(serde::de::IgnoredAny),
+}
+
+#[derive(Deserialize)]
+pub struct Chapter {
+    pub name: String,
+    /// `None` for a draft chapter.
+    #[serde(default)]
+    pub path: Option<PathBuf>,
+    #[serde(default)]
+    pub parent_names: Vec<String>,
+    #[serde(default)]
+    sub_items: Vec<BookItem>,
+}
+
+impl Book {
+    /// The chapters mdBook renders, in its order (depth first, as `Book::chapters` in mdBook
+    /// 0.5.4): draft chapters, which have no path, left out.
+    pub fn chapters(&self) -> Vec<&Chapter> {
+        fn walk<'b>(items: &'b [BookItem], out: &mut Vec<&'b Chapter>) {
+            for item in items {
+                if let BookItem::Chapter(chapter) = item {
+                    if chapter.path.is_some() {
+                        out.push(chapter);
+                    }
+                    walk(&chapter.sub_items, out);
+                }
+            }
+        }
+        let mut out = Vec::new();
+        walk(&self.items, &mut out);
+        out
+    }
 }
 
 #[derive(Default, Deserialize)]
@@ -63,6 +113,14 @@ pub struct Html {
 pub struct Search {
     pub enable: bool,
     pub heading_split_level: u8,
+    /// `[output.html.search.chapter]`: mdBook's indexing turned on or off by source-path prefix.
+    pub chapter: BTreeMap<String, ChapterSearch>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct ChapterSearch {
+    pub enable: Option<bool>,
 }
 
 impl Default for Search {
@@ -71,6 +129,7 @@ impl Default for Search {
         Search {
             enable: true,
             heading_split_level: 3,
+            chapter: BTreeMap::new(),
         }
     }
 }
@@ -152,9 +211,9 @@ mod tests {
     use super::*;
 
     #[test]
-    fn reads_the_settings_and_skips_the_book() {
+    fn reads_the_settings_and_the_chapters_names_only() {
         let json =
-            br#"{"version":"0.5.4","root":"/b","book":{"items":[{"Chapter":{"content":"x\"y"}}]},
+            br#"{"version":"0.5.4","root":"/b","book":{"items":[{"Chapter":{"name":"N","content":"x\"y"}}]},
             "destination":"/b/book/html-finish",
             "config":{"book":{"title":"T"},"output":{"html":{"search":{"heading-split-level":2},
             "additional-js":["theme/a.js"],"print":{"enable":false}},"finish":{}}}}"#;
@@ -165,6 +224,8 @@ mod tests {
         assert_eq!(html.search.heading_split_level, 2);
         assert!(!html.print.enable);
         assert_eq!(html.additional_js, [Path::new("theme/a.js")]);
+        // A chapter without a path is a draft, which mdBook renders no page for.
+        assert!(context.book.chapters().is_empty());
     }
 
     #[test]

@@ -4,16 +4,18 @@
 //! every plugin of `tools/`). mdBook runs every renderer in every build, `mdbook serve` included,
 //! and runs the preprocessors again for each one, so the jobs that need the built HTML book share
 //! this one renderer. It needs nothing of the book's content: the render context mdBook sends on
-//! stdin gives where the book is built and `[output.html]`'s settings (see `context`), and the
-//! rest is read from the HTML renderer's files. Each job is a module:
+//! stdin gives where the book is built, the chapters' names and paths, and `[output.html]`'s
+//! settings (see `context`), and the rest is read from the HTML renderer's files. Each job is a module:
 //!
 //! - `hidden_lines`: copies the hidden lines tools/mdbook-hidden-lines staged into the book and
 //!   checks every page's references to them;
 //! - `print_page`: print.html without hidden lines;
 //! - `search_index`: mdBook's search index rebuilt from the text a reader sees (no hidden lines,
-//!   each diagram's labels once), and checked against the Async Book's size per word (helped by
-//!   `search_page`, `search_index_file` and `cached_english`); it runs on the main thread, from a
-//!   copy of the pages, while the other jobs, which change the pages, run on a thread of their own;
+//!   each diagram's labels once), its documents made from the chapters (`search_chapters`) when
+//!   book.toml turns mdBook's indexing off, and checked against the Async Book's size per word
+//!   (helped by `search_page`, `search_index_file` and `cached_english`); it runs on the main
+//!   thread, from a copy of the pages, while the other jobs, which change the pages, run on a
+//!   thread of their own; the pages that name the index are given its new name after them;
 //! - `search_scripts`: mdBook's search scripts loaded when the reader opens search;
 //! - `head_scripts`: the `additional-js` files theme/head.hbs loads in `<head>` (listed in
 //!   `[output.html-finish] head-scripts`) taken off the end of every page, where mdBook also puts
@@ -31,6 +33,7 @@ mod head_scripts;
 mod hidden_lines;
 mod pages;
 mod print_page;
+mod search_chapters;
 mod search_index;
 mod search_index_file;
 mod search_page;
@@ -61,6 +64,8 @@ fn run() -> Result<()> {
     // print.html, which it does not index), while the other jobs change the pages on a thread of
     // their own; it writes only its own file. Their errors come first, then its.
     let search = &settings.search;
+    search_chapters::check_settings(&search.chapter)?;
+    let book = context.book.chapters();
     let chapters: Vec<Page> = match search.enable {
         true => pages
             .iter()
@@ -73,14 +78,19 @@ fn run() -> Result<()> {
         let jobs = scope.spawn(|| other_jobs(&context, &html, &mut pages));
         let index = search
             .enable
-            .then(|| search_index::finish(&html, &chapters, search.heading_split_level));
+            .then(|| search_index::finish(&html, &chapters, &book, search.heading_split_level));
         let jobs = jobs
             .join()
             .unwrap_or_else(|_| Err(anyhow::anyhow!("a job on the pages panicked")));
         (index, jobs)
     });
-    let said = jobs?;
-    index.transpose()?;
+    let mut said = jobs?;
+    if let Some((old, new)) = index.transpose()?
+        && old != new
+    {
+        let named = search_index::rename_references(&html, &mut pages, &old, &new)?;
+        said.push(format!("{named} pages name the index {new}"));
+    }
     eprintln!(
         "mdbook-finish: {} ({} ms)",
         said.join("; "),

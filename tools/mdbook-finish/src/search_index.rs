@@ -7,6 +7,15 @@
 //! each text loses the hidden lines, and the inverted index is made from what is left with the
 //! same library, tokenizer, language and fields as mdBook's.
 //!
+//! Where the documents come from: book.toml turns mdBook's own indexing off, and mdBook writes an
+//! index without documents; they are then made from the chapters (`crate::search_chapters`), as
+//! mdBook would have made them. When mdBook's index holds documents, they are taken, and every
+//! page's reading (`crate::search_page`) is checked against them: `cargo xtask test` builds the
+//! book both ways and requires the same file. The file is named after what is written into it,
+//! as mdBook names it (`searchindex-` and the first 4 bytes of its SHA-256 in hex), and the pages
+//! and mdBook's searcher script are given the new name: the name mdBook gave it is that of its
+//! own index, the same for every build when its indexing is off.
+//!
 //! One thing differs on purpose: each field's inverted index holds that field's own words.
 //! elasticlunr-rs 3.0.2 counts a document's words across its fields as it goes (its `add_doc`
 //! keeps one tally for all of them), so in mdBook's index the body field also holds the title's
@@ -24,11 +33,14 @@
 //! index per field built and written through a `Value`.
 
 use crate::cached_english::CachedEnglish;
+use crate::context::Chapter;
 use crate::pages::Page;
+use crate::search_chapters::{self, Made};
 use crate::search_index_file::{self, Document, Stored, StoredDocument};
 use crate::search_page::{self, Section};
 use anyhow::{Context, Result, bail};
 use elasticlunr::IndexBuilder;
+use sha2::{Digest, Sha256};
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
@@ -42,24 +54,33 @@ use std::path::{Path, PathBuf};
 const ANCHOR_BYTES_PER_WORD: f64 = 34.07;
 
 /// Rewrites the index (see [`rewrite`]), says what it did in one line, and fails when the result
-/// is bigger per word of text than the Async Book's.
-pub fn finish(html: &Path, pages: &[Page], split_level: u8) -> Result<()> {
-    let done = rewrite(html, pages, split_level)?;
+/// is bigger per word of text than the Async Book's. Gives the file's old name and its new one.
+pub fn finish(
+    html: &Path,
+    pages: &[Page],
+    chapters: &[&Chapter],
+    split_level: u8,
+) -> Result<(String, String)> {
+    let done = rewrite(html, pages, chapters, split_level)?;
     let per_word = done.after as f64 / done.words.max(1) as f64;
+    let source = match done.made {
+        true => "documents made from the chapters, mdBook's indexing off".to_string(),
+        false => format!(
+            "mdBook's documents; it wrote {} KB, {:.1} per word",
+            done.before / 1000,
+            done.before as f64 / done.words.max(1) as f64
+        ),
+    };
     eprintln!(
-        "mdbook-finish: {} rewritten without hidden lines: {} documents, {} words, {} KB, {per_word:.1} bytes per word \
-         (mdBook wrote {} KB, {:.1} per word; the Async Book's own: {ANCHOR_BYTES_PER_WORD})",
-        done.file
-            .file_name()
-            .and_then(|n| n.to_str())
-            .unwrap_or_default(),
+        "mdbook-finish: {} written without hidden lines: {} documents, {} words, {} KB, {per_word:.1} bytes per word \
+         ({source}; the Async Book's own: {ANCHOR_BYTES_PER_WORD})",
+        name_of(&done.file),
         done.documents,
         done.words,
         done.after / 1000,
-        done.before / 1000,
-        done.before as f64 / done.words.max(1) as f64,
     );
-    check_size(done.after, done.words)
+    check_size(done.after, done.words)?;
+    Ok((done.old, name_of(&done.file)))
 }
 
 fn check_size(bytes: usize, words: usize) -> Result<()> {
@@ -80,6 +101,10 @@ const MAX_TOKEN: usize = 80;
 /// What a rewrite did, for one line of the build's output.
 pub struct Rewritten {
     pub file: PathBuf,
+    /// The name mdBook gave the file, which the pages and the searcher script hold.
+    pub old: String,
+    /// Whether the documents were made from the chapters (mdBook's index held none).
+    pub made: bool,
     pub before: usize,
     pub after: usize,
     pub documents: usize,
@@ -89,31 +114,130 @@ pub struct Rewritten {
 }
 
 /// Rewrites the search index in `html` (a built HTML book, whose pages are `pages`) without the
-/// hidden lines.
-pub fn rewrite(html: &Path, pages: &[Page], split_level: u8) -> Result<Rewritten> {
+/// hidden lines. When mdBook's index holds no documents (book.toml turns its indexing off), the
+/// documents are made from `chapters` (`crate::search_chapters`); otherwise mdBook's are taken,
+/// every page's reading checked against them. The file is then named after its content as mdBook
+/// names it (`searchindex-` and the first 4 bytes of its SHA-256 in hex), so a changed index has
+/// a new name; [`Rewritten`] gives the old name, which the pages and the searcher script hold.
+pub fn rewrite(
+    html: &Path,
+    pages: &[Page],
+    chapters: &[&Chapter],
+    split_level: u8,
+) -> Result<Rewritten> {
     let file = find(html)?;
     let text = std::fs::read_to_string(&file)
         .with_context(|| format!("cannot read {}", file.display()))?;
-    let stored: Stored = search_index_file::decode(&text).with_context(|| {
+    let mut stored: Stored = search_index_file::decode(&text).with_context(|| {
         format!(
             "{} is not the search index mdBook 0.5.4 writes",
             file.display()
         )
     })?;
-    let rebuilt = rebuild(pages, &stored, split_level)
-        .with_context(|| format!("cannot rebuild {}", file.display()))?;
-    let documents = stored.doc_urls.len();
-    let out = search_index_file::encode(&stored, &FIELDS, &rebuilt.indexes, &rebuilt.documents)
+    let from_chapters = stored.doc_urls.is_empty();
+    let made;
+    let (documents, words) = if from_chapters {
+        made = search_chapters::documents(chapters, pages, split_level)?;
+        stored.doc_urls = made.iter().map(|m| m.url.clone()).collect();
+        documents_made(&made)
+    } else {
+        checked(pages, &stored, split_level)
+            .with_context(|| format!("cannot rebuild {}", file.display()))?
+    };
+    let documents_count = stored.doc_urls.len();
+    let indexes = index(&documents)?;
+    let out = search_index_file::encode(&stored, &FIELDS, &indexes, &documents)
         .with_context(|| format!("cannot write {}", file.display()))?;
-    let words = rebuilt.words;
-    std::fs::write(&file, &out).with_context(|| format!("cannot write {}", file.display()))?;
+    let renamed = html.join(file_name(&out));
+    std::fs::write(&renamed, &out)
+        .with_context(|| format!("cannot write {}", renamed.display()))?;
+    if renamed != file {
+        std::fs::remove_file(&file).with_context(|| format!("cannot remove {}", file.display()))?;
+    }
     Ok(Rewritten {
-        file,
+        old: name_of(&file),
+        made: from_chapters,
+        file: renamed,
         before: text.len(),
         after: out.len(),
-        documents,
+        documents: documents_count,
         words,
     })
+}
+
+/// Puts the index's `new` name in place of its `old` one in `pages` (written back here, after
+/// the other jobs wrote theirs) and in the scripts at the book's root that name it (mdBook's
+/// searcher script); fails when no script names it. Gives how many pages named it.
+pub fn rename_references(html: &Path, pages: &mut [Page], old: &str, new: &str) -> Result<usize> {
+    let mut named = 0;
+    for page in pages.iter_mut() {
+        // Written already by the other jobs.
+        page.changed = false;
+    }
+    for page in pages.iter_mut().filter(|p| p.html.contains(old)) {
+        let renamed = page.html.replace(old, new);
+        page.set(renamed);
+        named += 1;
+    }
+    crate::pages::write_changed(pages)?;
+    let mut scripts = 0;
+    for entry in
+        std::fs::read_dir(html).with_context(|| format!("cannot list {}", html.display()))?
+    {
+        let path = entry?.path();
+        if path.extension().is_none_or(|e| e != "js") || path.is_dir() {
+            continue;
+        }
+        let text = std::fs::read_to_string(&path)
+            .with_context(|| format!("cannot read {}", path.display()))?;
+        if text.contains(old) {
+            std::fs::write(&path, text.replace(old, new))
+                .with_context(|| format!("cannot write {}", path.display()))?;
+            scripts += 1;
+        }
+    }
+    if scripts == 0 {
+        bail!(
+            "no script in {} names the search index {old}: mdBook's searcher script changed",
+            html.display()
+        );
+    }
+    Ok(named)
+}
+
+/// The name mdBook gives a search index holding `content`.
+fn file_name(content: &str) -> String {
+    let digest = Sha256::digest(content.as_bytes());
+    let hex: String = digest[..4].iter().map(|b| format!("{b:02x}")).collect();
+    format!("searchindex-{hex}.js")
+}
+
+fn name_of(file: &Path) -> String {
+    file.file_name()
+        .and_then(|n| n.to_str())
+        .unwrap_or_default()
+        .to_string()
+}
+
+/// The documents made from the chapters, with the text a reader sees, and its words.
+fn documents_made(made: &[Made]) -> (Vec<Document<'_>>, usize) {
+    let mut words = 0;
+    let documents = made
+        .iter()
+        .enumerate()
+        .map(|(number, m)| {
+            let visible = collapse(m.section.visible.trim());
+            words +=
+                m.section.heading.split_whitespace().count() + visible.split_whitespace().count();
+            Document {
+                body: visible,
+                breadcrumbs: &m.breadcrumbs,
+                id: number.to_string(),
+                title: &m.title,
+            }
+        })
+        .collect();
+    (documents, words)
 }
 
 /// The one `searchindex-<hash>.js` of the book.
@@ -145,10 +269,14 @@ fn find(html: &Path) -> Result<PathBuf> {
     }
 }
 
-/// The index of the pages' visible text: the documents mdBook stored, at the same addresses,
-/// each with the text a reader sees; and how many words they show. Every document's full text,
-/// as read from its page, must be the text mdBook stored, or nothing is written.
-fn rebuild<'a>(book: &[Page], stored: &'a Stored, split_level: u8) -> Result<Rebuilt<'a>> {
+/// The documents mdBook stored, at the same addresses, each with the text a reader sees; and how
+/// many words they show. Every document's full text, as read from its page, must be the text
+/// mdBook stored, or nothing is written.
+fn checked<'a>(
+    book: &[Page],
+    stored: &'a Stored,
+    split_level: u8,
+) -> Result<(Vec<Document<'a>>, usize)> {
     let urls = &stored.doc_urls;
     let docs = &stored.index.document_store.docs;
     let mut pages: HashMap<&str, (Vec<Section>, usize)> = HashMap::new();
@@ -227,22 +355,7 @@ fn rebuild<'a>(book: &[Page], stored: &'a Stored, split_level: u8) -> Result<Reb
             );
         }
     }
-    let indexes = index(&documents)?;
-    Ok(Rebuilt {
-        indexes,
-        documents,
-        words,
-    })
-}
-
-/// The rebuilt index in parts, which `search_index_file::encode` puts together.
-struct Rebuilt<'a> {
-    /// elasticlunr indexes of one field each, as elasticlunr-rs serializes them (see [`index`]).
-    indexes: Vec<String>,
-    /// The documents, in order, with the text a reader sees.
-    documents: Vec<Document<'a>>,
-    /// Words of the text a reader sees.
-    words: usize,
+    Ok((documents, words))
 }
 
 /// The fields mdBook 0.5.4 indexes, in its order.
@@ -318,7 +431,7 @@ fn tokenize(text: &str) -> Vec<String> {
 
 /// Runs of two or more whitespace characters become one space, as mdBook stores text; a lone
 /// whitespace character stays as it is.
-fn collapse(text: &str) -> String {
+pub fn collapse(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     let mut rest = text;
     while let Some(start) = rest.find(char::is_whitespace) {
@@ -362,11 +475,10 @@ mod tests {
             "doc_urls": ["a.html#top"], "index": {"documentStore": {"docs": {"0":
             {"id": "0", "title": "Readiness", "body": body, "breadcrumbs": "Book » Readiness"}}}}});
         let stored: Stored = serde_json::from_value(json).unwrap();
-        let rebuilt = rebuild(&[page], &stored, 3).unwrap();
-        assert_eq!(rebuilt.words, 3);
-        let file =
-            search_index_file::encode(&stored, &FIELDS, &rebuilt.indexes, &rebuilt.documents)
-                .unwrap();
+        let (documents, words) = checked(&[page], &stored, 3).unwrap();
+        assert_eq!(words, 3);
+        let indexes = index(&documents).unwrap();
+        let file = search_index_file::encode(&stored, &FIELDS, &indexes, &documents).unwrap();
         let file: serde_json::Value = search_index_file::decode(&file).unwrap();
         let index = &file["index"];
         assert_eq!(index["fields"], serde_json::json!(FIELDS));
@@ -385,14 +497,53 @@ mod tests {
         assert!(root("breadcrumbs").contains("\"b\""));
         assert!(!root("breadcrumbs").contains("\"w\""));
 
-        drop(rebuilt);
+        drop(documents);
         let mut wrong = stored;
         wrong.index.document_store.docs.get_mut("0").unwrap().body = "other".to_string();
-        let Err(error) = rebuild(&[], &wrong, 3) else {
+        let Err(error) = checked(&[], &wrong, 3) else {
             panic!("a book without the indexed page rebuilt");
         };
         let error = error.to_string();
         assert!(error.contains("the book has no page a.html"), "{error}");
+    }
+
+    /// mdBook 0.5.4 named this index, which it wrote for a book of one chapter, "A", that says
+    /// "Wake", searchindex-8f52066b.js.
+    #[test]
+    fn names_the_file_as_mdbook_does() {
+        let written = r#"window.search = Object.assign(window.search, JSON.parse('{"results_options":{"limit_results":30,"teaser_word_count":30},"search_options":{"bool":"OR","expand":true,"fields":{"body":{"boost":1},"breadcrumbs":{"boost":1},"title":{"boost":2}}},"doc_urls":["a.html"],"index":{"fields":["title","body","breadcrumbs"],"pipeline":["trimmer","stopWordFilter","stemmer"],"ref":"id","version":"0.9.5","index":{"body":{"root":{"docs":{},"df":0,"w":{"docs":{},"df":0,"a":{"docs":{},"df":0,"k":{"docs":{},"df":0,"e":{"docs":{"0":{"tf":1.0}},"df":1}}}}}},"breadcrumbs":{"root":{"docs":{},"df":0,"w":{"docs":{},"df":0,"a":{"docs":{},"df":0,"k":{"docs":{},"df":0,"e":{"docs":{"0":{"tf":1.0}},"df":1}}}}}},"title":{"root":{"docs":{},"df":0}}},"documentStore":{"save":true,"docs":{"0":{"body":"Wake","breadcrumbs":"A","id":"0","title":"A"}},"docInfo":{"0":{"body":1,"breadcrumbs":0,"title":0}},"length":1},"lang":"English"}}'));"#;
+        assert_eq!(file_name(written), "searchindex-8f52066b.js");
+    }
+
+    #[test]
+    fn renames_the_index_in_the_pages_and_the_searcher_script() {
+        let html =
+            std::env::temp_dir().join(format!("mdbook-finish-rename-{}", std::process::id()));
+        std::fs::create_dir_all(&html).unwrap();
+        let script = html.join("searcher-1.js");
+        std::fs::write(&script, "load('searchindex-0a.js');").unwrap();
+        let page = |name: &str, text: &str| Page {
+            name: name.to_string(),
+            path: html.join(name),
+            html: text.to_string(),
+            changed: true,
+        };
+        let mut pages = [
+            page("a.html", "x = \"searchindex-0a.js\";"),
+            page("b.html", "no search"),
+        ];
+        let named = rename_references(&html, &mut pages, "searchindex-0a.js", "searchindex-1b.js");
+        assert_eq!(named.unwrap(), 1);
+        let read = |p: &Path| std::fs::read_to_string(p).unwrap();
+        assert_eq!(read(&html.join("a.html")), "x = \"searchindex-1b.js\";");
+        // Written already by the other jobs: not written again.
+        assert!(!html.join("b.html").exists());
+        assert_eq!(read(&script), "load('searchindex-1b.js');");
+        let error = rename_references(&html, &mut pages, "searchindex-0a.js", "searchindex-2c.js")
+            .unwrap_err()
+            .to_string();
+        assert!(error.starts_with("no script in"), "{error}");
+        std::fs::remove_dir_all(&html).unwrap();
     }
 
     #[test]

@@ -26,6 +26,10 @@ pub struct Section {
     pub all: String,
     /// The same without the hidden lines.
     pub visible: String,
+    /// What mdBook 0.5.4's indexer pushes onto a document's breadcrumbs while reading this
+    /// section: at the end of every heading down to the split level (with an id or not), the
+    /// section's heading text as it stands then (`crate::search_chapters` builds the breadcrumbs).
+    pub closed: Vec<String>,
 }
 
 /// The sections of one page, in order. `page` names the file in errors.
@@ -144,6 +148,7 @@ impl Reader {
         let name = name.to_ascii_lowercase();
         if self.heading_level(&name).is_some() {
             self.in_heading = false;
+            self.current.closed.push(self.current.heading.clone());
         }
         if let Some(at) = self.open.iter().rposition(|open| *open == name) {
             self.open.truncate(at);
