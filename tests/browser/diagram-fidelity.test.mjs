@@ -167,21 +167,13 @@ function differingPixels(page, ours, theirs) {
 }
 
 /**
- * The page in the theme, each drawing it shows compared with mermaid's: returns what differs
- * and what cannot be compared, as sentences, and how many drawings were compared. `page` is
- * already at the book's address: the theme is set as mdBook keeps a reader's choice, in
- * localStorage, before the page loads (one context for all pages keeps the files in its cache).
+ * Opens the page, ready to be photographed: its fonts loaded, and what stays on screen as the
+ * page scrolls (the menu bar) hidden, as it would cover the top of a diagram scrolled into view
+ * and a difference there would go unseen (it is hidden in both pictures).
  */
-async function comparePage(page, html, theme, variant, cache) {
-    const found = [];
-    await page.evaluate((name) => localStorage.setItem("mdbook-theme", name), theme);
+async function open(page, html) {
     await page.goto(url(html));
     await page.evaluate(() => document.fonts.ready);
-    if (!(await page.evaluate((name) => document.documentElement.classList.contains(name), theme))) {
-        return { found: [`${html}: the page did not take the theme ${theme}`], compared: 0 };
-    }
-    // What stays on screen as the page scrolls (the menu bar) would cover the top of a diagram
-    // scrolled into view, and a difference there would go unseen: it is hidden (in both pictures).
     await page.evaluate(() => {
         for (const element of document.querySelectorAll("body *")) {
             const { position } = getComputedStyle(element);
@@ -190,6 +182,34 @@ async function comparePage(page, html, theme, variant, cache) {
             }
         }
     });
+}
+
+/**
+ * Puts the open page in the theme as mdBook's theme menu does (book.js's set_theme: the theme's
+ * class on <html>, which is all the drawings' colours and theme/book.css look at), with the
+ * colour transitions of mdBook's style sheets taken to their end at once.
+ */
+async function showTheme(page, theme) {
+    await page.evaluate(
+        ([theme, all]) => {
+            document.documentElement.classList.remove(...all);
+            document.documentElement.classList.add(theme);
+            for (const animation of document.getAnimations()) {
+                if (animation instanceof CSSTransition) {
+                    animation.finish();
+                }
+            }
+        },
+        [theme, THEMES.map(([name]) => name)],
+    );
+}
+
+/**
+ * Each drawing the open page shows in its theme compared with mermaid's: returns what differs
+ * and what cannot be compared, as sentences, and how many drawings were compared.
+ */
+async function compareDrawings(page, html, theme, variant, cache) {
+    const found = [];
     // The drawing each figure shows in this theme (one, or one of a light and a dark).
     const shown = await page.locator("main .mermaid-diagram").evaluateAll((figures) =>
         figures.map((figure) => {
@@ -217,8 +237,8 @@ async function comparePage(page, html, theme, variant, cache) {
             );
             continue;
         }
+        // Scrolled into view by the screenshot.
         const element = page.locator(`[id="${drawing.id}"]`);
-        await element.scrollIntoViewIfNeeded();
         const ours = await element.screenshot();
         // Mermaid's drawing in our drawing's place: its ids start with ours, as mdbook-diagrams
         // gives them, and it keeps our class that says which theme shows it (theme/book.css).
@@ -253,6 +273,7 @@ test("every mermaid diagram on every page, in every theme, is drawn exactly as m
     const pages = pagesWithDiagrams();
     assert.ok(pages.length > 0, "no page of the built book holds a mermaid diagram");
     const cached = cachedDrawings();
+    // One context for all pages keeps the book's files in its cache.
     const { context, page } = await openPage(browser);
     await defineDrawingKey(context);
     await page.goto(url(pages[0]));
@@ -260,8 +281,10 @@ test("every mermaid diagram on every page, in every theme, is drawn exactly as m
     const found = [];
     let compared = 0;
     for (const html of pages) {
+        await open(page, html);
         for (const [theme, variant] of THEMES) {
-            const result = await comparePage(page, html, theme, variant, cache);
+            await showTheme(page, theme);
+            const result = await compareDrawings(page, html, theme, variant, cache);
             found.push(...result.found);
             compared += result.compared;
         }
