@@ -5,7 +5,10 @@
 // whose colours follow the theme, where the two allow it) and goes through mdBook's renderer and
 // mdbook-finish. Here, on every page that holds a diagram and in all five themes, each drawing is
 // photographed, replaced by mermaid's own drawing for that theme from the cache, and photographed
-// again: the two pictures must be the same, pixel for pixel.
+// again: the two pictures must be the same, pixel for pixel. Both are photographed in the same
+// page, so this checks the drawing the page holds (its markup, styles, ids, labels), not the
+// page's own CSS, which applies to both alike: diagrams.test.mjs checks what the themes' CSS
+// makes of the colours.
 import assert from "node:assert/strict";
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";

@@ -70,7 +70,7 @@ fn install_own_tools(root: &Path) -> Result<()> {
             continue;
         }
         crate::section(&format!(
-            "installing {name} from tools/{name} (its source changed)"
+            "installing {name} from tools/{name} (its source, or a library of tools/ it uses, changed)"
         ));
         Cmd::new("cargo")
             .args(["install", "--locked", "--quiet", "--path"])

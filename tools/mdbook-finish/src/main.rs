@@ -62,7 +62,10 @@ fn run() -> Result<()> {
 
     // The search index is rebuilt from a copy of the pages as the HTML renderer wrote them (but
     // print.html, which it does not index), while the other jobs change the pages on a thread of
-    // their own; it writes only its own file. Their errors come first, then its.
+    // their own; it writes only its own file, under its new name. When both fail, both errors are
+    // reported (the jobs' first). The pages and the searcher script are given the new name, and
+    // mdBook's file is removed, only when everything else succeeded: a failed build leaves every
+    // page naming a file that is there.
     let search = &settings.search;
     search_chapters::check_settings(&search.chapter)?;
     let book = context.book.chapters();
@@ -84,11 +87,18 @@ fn run() -> Result<()> {
             .unwrap_or_else(|_| Err(anyhow::anyhow!("a job on the pages panicked")));
         (index, jobs)
     });
-    let mut said = jobs?;
-    if let Some((old, new)) = index.transpose()?
+    let (mut said, index) = match (jobs, index.transpose()) {
+        (Ok(said), Ok(index)) => (said, index),
+        (Err(jobs), Err(index)) => {
+            bail!("{jobs:#}\nmdbook-finish: and the search index: {index:#}")
+        }
+        (Err(error), Ok(_)) | (Ok(_), Err(error)) => return Err(error),
+    };
+    if let Some((old, new)) = index
         && old != new
     {
         let named = search_index::rename_references(&html, &mut pages, &old, &new)?;
+        search_index::remove(&html, &old)?;
         said.push(format!("{named} pages name the index {new}"));
     }
     eprintln!(

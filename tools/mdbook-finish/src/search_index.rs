@@ -119,6 +119,7 @@ pub struct Rewritten {
 /// every page's reading checked against them. The file is then named after its content as mdBook
 /// names it (`searchindex-` and the first 4 bytes of its SHA-256 in hex), so a changed index has
 /// a new name; [`Rewritten`] gives the old name, which the pages and the searcher script hold.
+/// mdBook's file stays until [`remove`] is called, once the pages name the new one.
 pub fn rewrite(
     html: &Path,
     pages: &[Page],
@@ -151,9 +152,6 @@ pub fn rewrite(
     let renamed = html.join(file_name(&out));
     std::fs::write(&renamed, &out)
         .with_context(|| format!("cannot write {}", renamed.display()))?;
-    if renamed != file {
-        std::fs::remove_file(&file).with_context(|| format!("cannot remove {}", file.display()))?;
-    }
     Ok(Rewritten {
         old: name_of(&file),
         made: from_chapters,
@@ -163,6 +161,12 @@ pub fn rewrite(
         documents: documents_count,
         words,
     })
+}
+
+/// Removes mdBook's index file `old` from `html`, once nothing names it.
+pub fn remove(html: &Path, old: &str) -> Result<()> {
+    let file = html.join(old);
+    std::fs::remove_file(&file).with_context(|| format!("cannot remove {}", file.display()))
 }
 
 /// Puts the index's `new` name in place of its `old` one in `pages` (written back here, after

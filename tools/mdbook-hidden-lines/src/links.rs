@@ -9,9 +9,11 @@
 //! on the chapters as written, before their hidden lines are taken out.
 //!
 //! Two things differ from mdBook's own run, both on the safe side:
-//! - what `links` reports (a missing file, an anchor not found) goes to the tracing log, which
-//!   mdBook prints and then builds the page with the directive left in it; here an error fails
-//!   the build, naming the chapter, and a warning is printed with the chapter's name;
+//! - what `links` reports (a file it cannot read, say) goes to the tracing log, which mdBook
+//!   prints and then builds the page with the directive left in it; here an error fails the
+//!   build, naming the chapter, and a warning is printed with the chapter's name. An anchor that
+//!   is not in the file is not reported by `links` at all (the include is empty, in mdBook's
+//!   build as in this one): `cargo xtask test includes` (xtask/src/includes.rs) catches that;
 //! - `{{#title}}` sets a page's title through the context mdBook keeps in its own process, which a
 //!   preprocessor cannot hand back: a chapter using it fails the build instead of losing its title.
 
