@@ -15,7 +15,7 @@ pub struct Marks {
 }
 
 impl Marks {
-    /// Reads the captions (`<p class="caption">`) and headings inside `print.html`'s `<main>`
+    /// Reads the captions (`<span class="caption">`) and headings inside `print.html`'s `<main>`
     /// (the page's own chrome, such as the keyboard-shortcuts dialog, is not printed).
     pub fn from_print_html(html: &str) -> Self {
         let main = match (html.find("<main>"), html.rfind("</main>")) {
@@ -31,7 +31,7 @@ impl Marks {
         let headings =
             (1..=6).flat_map(|level| texts(&format!("<h{level}"), &format!("</h{level}>")));
         Marks {
-            captions: texts("<p class=\"caption\"", "</p>"),
+            captions: texts("<span class=\"caption\"", "</span>"),
             headings: headings.collect(),
         }
     }
@@ -155,8 +155,8 @@ mod tests {
     const HTML: &str = r#"<h2>Keyboard shortcuts</h2><main>
 <h1 id="ch"><a class="header" href="&#35;ch">The <code>Waker</code></a></h1>
 <h2>Summary</h2>
-<p class="caption" id="listing-6-2"><strong>Listing 6-2:</strong> A <code>block_on</code>
-that parks (<code>listings/ch06/listing-06-02/src/main.rs</code>)</p>
+<p><span class="caption" id="listing-6-2"><strong>Listing 6-2:</strong> A <code>block_on</code>
+that parks (<code>listings/ch06/listing-06-02/src/main.rs</code>)</span></p>
 </main>"#;
 
     /// One page of `pdftotext -bbox-layout` output, 842 pt high, with one line per text at the
