@@ -53,6 +53,11 @@ pub enum Job {
         #[command(subcommand)]
         job: KernelJob,
     },
+    /// The translated editions (po/LANG.po): extract the English messages, or update the PO files
+    I18n {
+        #[command(subcommand)]
+        job: I18nJob,
+    },
     /// Rebuild the generated theme files
     ///
     /// theme/highlight.js (the chapters' languages only) and theme/fonts/ (mdBook's fonts subset
@@ -64,6 +69,15 @@ pub enum Job {
     /// The table sits beside the Async Book's figures: measured from the built mdBook folder
     /// given with --anchor (its pages chosen by --anchor-pages), or those recorded in issue 18.
     Lighthouse(LighthouseOptions),
+}
+
+#[derive(Subcommand, Debug, PartialEq)]
+pub enum I18nJob {
+    /// Write the messages to translate to po/messages.pot (a PO editor's template)
+    Extract,
+    /// Merge every po/LANG.po with the English as it is now: new messages untranslated, changed
+    /// ones fuzzy with their old translation
+    Update,
 }
 
 #[derive(Subcommand, Debug, PartialEq)]
@@ -175,6 +189,18 @@ mod tests {
             ("pdf", Job::Pdf),
             ("install-tools", Job::InstallTools),
             ("assets", Job::Assets),
+            (
+                "i18n extract",
+                Job::I18n {
+                    job: I18nJob::Extract,
+                },
+            ),
+            (
+                "i18n update",
+                Job::I18n {
+                    job: I18nJob::Update,
+                },
+            ),
             ("kernel run", kernel(KernelJob::Run { release: false })),
             (
                 "kernel run --release",

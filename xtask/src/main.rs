@@ -12,6 +12,7 @@ mod compile_fail;
 mod files;
 mod fonts;
 mod highlight;
+mod i18n;
 mod imports;
 mod includes;
 mod kernel;
@@ -65,6 +66,10 @@ fn run(job: Job) -> Result<()> {
         Job::Kernel { job } => kernel::main(&root, job),
         Job::Assets => highlight::generate(&root).and_then(|()| fonts::generate(&root)),
         Job::Lighthouse(options) => lighthouse::main(&root, &options),
+        Job::I18n { job } => match job {
+            cli::I18nJob::Extract => i18n::extract(&root),
+            cli::I18nJob::Update => i18n::update(&root),
+        },
     }
 }
 
@@ -128,6 +133,7 @@ fn test(root: &Path, args: &[String]) -> Result<()> {
                 .and_then(|()| fonts::check(root, &root.join("book/html")))
                 .and_then(|()| search_index::check(root, &root.join("book/html")))
         }),
+        ("translated editions (po/)", i18n::check),
         ("offline PDF", pdf::test),
         ("the book in a browser", browser::test),
         ("kernel in QEMU", kernel::test),

@@ -1,0 +1,298 @@
+//! The translated editions: `po/LANG.po` files (gettext, through mdbook-i18n-helpers), English in
+//! `src/` being the source. `cargo xtask i18n extract` writes the messages to translate,
+//! `cargo xtask i18n update` brings each PO file up to date with the English, and the test step
+//! `translations` checks every edition (see [`check`]).
+//!
+//! Each edition is built with `MDBOOK_BOOK__LANGUAGE=LANG` into `book/LANG/` (its `html/` is
+//! served and published under `LANG/` beside the English pages). book.toml's `generated` and
+//! `gettext` preprocessors say what is translated: the chapters' words and the generated
+//! tables, never the listings.
+
+mod rules;
+
+use crate::cmd::Cmd;
+use crate::files::files_with_extension;
+use anyhow::{Context, Result, bail};
+use regex::Regex;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+/// Where the published site lives; an edition's pages are under `LANG/` of it.
+const SITE_URL: &str = "/futures-from-the-ground-up/";
+
+/// The languages that have an edition: one `po/LANG.po` each, in name order.
+pub fn languages(root: &Path) -> Result<Vec<String>> {
+    let mut languages: Vec<String> = files_with_extension(&root.join("po"), "po")?
+        .iter()
+        .filter_map(|path| path.file_stem()?.to_str().map(str::to_string))
+        .collect();
+    languages.sort();
+    Ok(languages)
+}
+
+fn po_file(root: &Path, language: &str) -> PathBuf {
+    root.join("po").join(format!("{language}.po"))
+}
+
+/// Runs mdbook-xgettext over the book (after the preprocessors that run before it: the
+/// generated tables come in, the listings do not) and returns the template it wrote,
+/// `target/i18n/messages.pot`. Messages carry their file, not their line (`granularity` 0), so
+/// that an edit that moves a paragraph leaves the PO files alone.
+fn extract_template(root: &Path) -> Result<PathBuf> {
+    let out = root.join("target/i18n");
+    std::fs::create_dir_all(&out)?;
+    Cmd::new("mdbook")
+        .args(["build", "--dest-dir"])
+        .arg(&out)
+        .env(
+            "MDBOOK_OUTPUT",
+            r#"{"xgettext": {"pot-file": "messages.pot", "granularity": 0}}"#,
+        )
+        .dir(root)
+        .timeout(Duration::from_secs(120))
+        .quiet()
+        .run()
+        .context("mdbook-xgettext could not extract the messages")?;
+    let pot = out.join("messages.pot");
+    if !pot.exists() {
+        bail!("mdbook-xgettext wrote no {}", pot.display());
+    }
+    Ok(pot)
+}
+
+/// `cargo xtask i18n extract`: the messages to translate, as `po/messages.pot` (a PO editor's
+/// "update from template" reads it; git ignores it).
+pub fn extract(root: &Path) -> Result<()> {
+    crate::tools::install(root)?;
+    let pot = extract_template(root)?;
+    let dest = root.join("po/messages.pot");
+    std::fs::copy(&pot, &dest)?;
+    let count = std::fs::read_to_string(&dest)?.matches("\nmsgid ").count();
+    eprintln!("{}: {count} messages", dest.display());
+    Ok(())
+}
+
+/// `cargo xtask i18n update`: every `po/LANG.po` merged with the English as it is now
+/// (`msgmerge`): a new message is added untranslated, a changed one keeps its old translation
+/// marked fuzzy (a PO editor shows both), a removed one is kept at the end as obsolete.
+pub fn update(root: &Path) -> Result<()> {
+    crate::tools::install(root)?;
+    crate::tools::require_system(root, "msgmerge")?;
+    let pot = extract_template(root)?;
+    for language in languages(root)? {
+        let po = po_file(root, &language);
+        Cmd::new("msgmerge")
+            .args(["--update", "--backup=none", "--quiet"])
+            .arg(&po)
+            .arg(&pot)
+            .timeout(Duration::from_secs(60))
+            .run()?;
+        let stats = Cmd::new("msgfmt")
+            .args(["--statistics", "--output-file=/dev/null"])
+            .arg(&po)
+            .quiet()
+            .capture()?;
+        eprintln!("po/{language}.po: {}", stats.stderr.trim());
+    }
+    Ok(())
+}
+
+/// The test step `translations`: for each edition,
+/// - its PO file is valid (`msgfmt --check`);
+/// - merged with the English as it is now, no message that has words is untranslated or fuzzy
+///   (a changed English paragraph fails until it is translated again: `cargo xtask i18n update`
+///   marks it);
+/// - every translation keeps its English message's code, links, numbers and markup ([`rules`]);
+/// - the edition builds, with mdbook-linkcheck2 checking its links, and every `#fragment` link of
+///   its pages resolves;
+/// - each page shows exactly the English page's code blocks.
+pub fn check(root: &Path) -> Result<()> {
+    crate::tools::require_system(root, "msgmerge")?;
+    let languages = languages(root)?;
+    if languages.is_empty() {
+        eprintln!("no po/LANG.po: no translated edition to check");
+        return Ok(());
+    }
+    let pot = extract_template(root)?;
+    let english = root.join("book/html");
+    if !english.join("index.html").exists() {
+        crate::book::build(root)?;
+    }
+    for language in &languages {
+        check_catalog(root, language, &pot)?;
+        let html = build(root, language)?;
+        crate::book::check_diagrams_drawn(&html)?;
+        crate::links::check_fragments(&html)?;
+        check_code_blocks(&english, &html, language)?;
+        eprintln!(
+            "the {language} edition: every message translated and checked; built, links and code blocks checked"
+        );
+    }
+    Ok(())
+}
+
+/// Builds one edition into `book/LANG/` (its pages in `book/LANG/html/`, published under
+/// `LANG/`), and returns the folder of its pages.
+pub fn build(root: &Path, language: &str) -> Result<PathBuf> {
+    let dest = root.join("book").join(language);
+    Cmd::new("mdbook")
+        .args(["build", "--dest-dir"])
+        .arg(&dest)
+        .env("MDBOOK_BOOK__LANGUAGE", language)
+        .env(
+            "MDBOOK_OUTPUT__HTML__SITE_URL",
+            format!("{SITE_URL}{language}/"),
+        )
+        .dir(root)
+        .timeout(Duration::from_secs(300))
+        .run()
+        .with_context(|| format!("building the {language} edition (po/{language}.po) failed"))?;
+    Ok(dest.join("html"))
+}
+
+/// The PO file of `language`, valid and merged with the template `pot`: every message with words
+/// translated, none fuzzy, each keeping its English message's code, links and figures.
+fn check_catalog(root: &Path, language: &str, pot: &Path) -> Result<()> {
+    let po = po_file(root, language);
+    let name = format!("po/{language}.po");
+    Cmd::new("msgfmt")
+        .args(["--check", "--output-file=/dev/null"])
+        .arg(&po)
+        .quiet()
+        .run()
+        .with_context(|| format!("{name} is not a valid PO file (msgfmt --check)"))?;
+    let merged = root.join(format!("target/i18n/{language}.merged.po"));
+    Cmd::new("msgmerge")
+        .args(["--quiet", "--no-wrap", "--output-file"])
+        .arg(&merged)
+        .arg(&po)
+        .arg(pot)
+        .timeout(Duration::from_secs(60))
+        .run()?;
+    Cmd::new("msgattrib")
+        .args(["--no-obsolete", "--no-wrap", "--output-file"])
+        .arg(&merged)
+        .arg(&merged)
+        .quiet()
+        .run()?;
+    let catalog = polib::po_file::parse(&merged)
+        .map_err(|error| anyhow::anyhow!("{error}"))
+        .with_context(|| format!("reading {name} merged with the English"))?;
+    let letter = Regex::new(r"\p{L}").expect("pattern");
+    let code = Regex::new(r"`[^`]*`").expect("pattern");
+    let mut untranslated = Vec::new();
+    let mut fuzzy = Vec::new();
+    let mut broken = Vec::new();
+    let mut total = 0;
+    for message in catalog.messages() {
+        let english = message.msgid();
+        let translation = message.msgstr().unwrap_or_default();
+        let where_ = format!("{}: {:?}", message.source(), excerpt(english));
+        total += 1;
+        if message.is_fuzzy() {
+            fuzzy.push(where_);
+        } else if translation.is_empty() {
+            // A message of figures, symbols and code alone reads the same in every edition.
+            if letter.is_match(&code.replace_all(english, "")) {
+                untranslated.push(where_);
+            }
+        } else {
+            for problem in rules::problems(english, translation) {
+                broken.push(format!("{where_}: {problem}"));
+            }
+        }
+    }
+    let list = |items: &[String]| {
+        let shown: Vec<&str> = items.iter().take(8).map(String::as_str).collect();
+        let more = items.len().saturating_sub(shown.len());
+        let more = if more > 0 {
+            format!("\n  … and {more} more")
+        } else {
+            String::new()
+        };
+        format!("  {}{more}", shown.join("\n  "))
+    };
+    let mut report = Vec::new();
+    if !untranslated.is_empty() || !fuzzy.is_empty() {
+        report.push(format!(
+            "{} of {total} messages untranslated and {} fuzzy (their English changed). Run \
+             `cargo xtask i18n update`, then translate them in {name} (a PO editor such as \
+             Poedit lists them; remove the fuzzy mark once a translation is right):\n{}",
+            untranslated.len(),
+            fuzzy.len(),
+            list(&[fuzzy, untranslated].concat())
+        ));
+    }
+    if !broken.is_empty() {
+        report.push(format!(
+            "{} translation(s) do not keep their English message's code, links, figures or \
+             markup:\n{}",
+            broken.len(),
+            list(&broken)
+        ));
+    }
+    if !report.is_empty() {
+        bail!("{name}: {}", report.join("\n"));
+    }
+    eprintln!("{name}: {total} messages, every one with words translated and checked");
+    Ok(())
+}
+
+/// The first words of a message, for naming it.
+fn excerpt(text: &str) -> String {
+    let line = text.lines().next().unwrap_or_default();
+    match line.char_indices().nth(60) {
+        Some((at, _)) => format!("{}…", &line[..at]),
+        None => line.to_string(),
+    }
+}
+
+/// Each page of the edition in `html` shows the code blocks of the English page of the same name,
+/// in the same order, character for character (diagrams are drawings, not `<pre>` blocks, and
+/// their labels are translated).
+fn check_code_blocks(english: &Path, html: &Path, language: &str) -> Result<()> {
+    let block = Regex::new(r"(?s)<pre\b.*?</pre>").expect("pattern");
+    let mut pages = 0;
+    let mut blocks = 0;
+    for page in files_with_extension(english, "html")? {
+        let relative = page.strip_prefix(english).unwrap_or(&page);
+        let translated = html.join(relative);
+        if relative.starts_with(language) || relative.starts_with("hidden-lines") {
+            continue;
+        }
+        let read = |path: &Path| {
+            std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))
+        };
+        let (a, b) = (read(&page)?, read(&translated)?);
+        let (a, b): (Vec<&str>, Vec<&str>) = (
+            block.find_iter(&a).map(|m| m.as_str()).collect(),
+            block.find_iter(&b).map(|m| m.as_str()).collect(),
+        );
+        if let Some(index) = (0..a.len().max(b.len())).find(|&i| a.get(i) != b.get(i)) {
+            let (x, y) = (
+                a.get(index).copied().unwrap_or("(none)"),
+                b.get(index).copied().unwrap_or("(none)"),
+            );
+            let line = x
+                .lines()
+                .zip(y.lines())
+                .position(|(x, y)| x != y)
+                .unwrap_or(0);
+            let at = |block: &str| excerpt(block.lines().nth(line).unwrap_or("(no such line)"));
+            bail!(
+                "{language}/{}: code block {} differs from the English page's, line {} (the \
+                 code of a translated edition is the English code):\n  English: {}\n  \
+                 {language}: {}",
+                relative.display(),
+                index + 1,
+                line + 1,
+                at(x),
+                at(y),
+            );
+        }
+        pages += 1;
+        blocks += a.len();
+    }
+    eprintln!("{language}: {blocks} code blocks on {pages} pages, each the English one");
+    Ok(())
+}

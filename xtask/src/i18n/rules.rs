@@ -1,0 +1,205 @@
+//! What a translated message must keep of its English one: checked for every message of every
+//! `po/LANG.po` by `cargo xtask test translations`.
+//!
+//! The code, the links and the figures of a page are the same in every edition; only the words
+//! around them change. So a translation holds exactly the English message's inline code spans,
+//! link targets, HTML tags, footnote references and numbers (each as often as the English), and
+//! as many bold or italic spans as the English, counted as CommonMark would render them: in
+//! Chinese, `**示例 5-1：**文字` does not close its bold (the closing `**` follows punctuation and
+//! precedes a letter), and the page would show the asterisks.
+
+use regex::Regex;
+use std::collections::BTreeMap;
+use std::sync::LazyLock;
+
+static CODE: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"(`+)[^`]").expect("pattern"));
+static LINK: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"\]\(([^)\s]+)\)").expect("pattern"));
+static TAG: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"</?[a-zA-Z][^>]*>").expect("pattern"));
+static NUMBER: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"\d+(?:[.,]\d+)*").expect("pattern"));
+static FOOTNOTE: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"\[\^[^\]]+\]").expect("pattern"));
+static TICKS: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"`+").expect("pattern"));
+static DELIMITER: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"\*+|_+").expect("pattern"));
+
+/// The problems of `translation` as a translation of `english`, one line each (empty: none).
+pub fn problems(english: &str, translation: &str) -> Vec<String> {
+    let mut found = Vec::new();
+    let (english_code, english_text) = split_code(english);
+    let (code, text) = split_code(translation);
+    compare(
+        "inline code",
+        &count(english_code),
+        &count(code),
+        &mut found,
+    );
+    let kinds: [(&str, &Regex); 4] = [
+        ("link target", &LINK),
+        ("HTML tag", &TAG),
+        ("footnote reference", &FOOTNOTE),
+        ("number", &NUMBER),
+    ];
+    for (what, pattern) in kinds {
+        let matches = |text: &str| -> BTreeMap<String, usize> {
+            // Numbers are counted outside link targets and tags (`ch05-00`, `id="listing-5-1"`).
+            let text = if what == "number" {
+                TAG.replace_all(&LINK.replace_all(text, "]"), " ")
+                    .into_owned()
+            } else {
+                text.to_string()
+            };
+            let capture = usize::from(what == "link target");
+            count(pattern.captures_iter(&text).map(|c| c[capture].to_string()))
+        };
+        compare(what, &matches(&english_text), &matches(&text), &mut found);
+    }
+    let (wanted, got) = (emphasis_spans(&english_text), emphasis_spans(&text));
+    if wanted != got {
+        found.push(format!(
+            "{wanted} bold or italic span(s) in English, {got} that would render here (a closing \
+             `**` or `*` right after full-width punctuation must be followed by a space or \
+             punctuation: write **示例 5-1**：, not **示例 5-1：**)"
+        ));
+    }
+    found
+}
+
+/// The inline code spans of `markdown` (with their backticks), and its text with each span
+/// replaced by a space.
+fn split_code(markdown: &str) -> (Vec<String>, String) {
+    let mut spans = Vec::new();
+    let mut text = String::with_capacity(markdown.len());
+    let mut rest = markdown;
+    while let Some(found) = CODE.find(rest) {
+        let ticks = &rest[found.start()..found.start() + found.len() - 1];
+        let after = &rest[found.start() + ticks.len()..];
+        // The span ends at the next run of exactly as many backticks.
+        let close = TICKS
+            .find_iter(after)
+            .find(|run| run.len() == ticks.len())
+            .map(|run| run.start());
+        let Some(close) = close else { break };
+        text.push_str(&rest[..found.start()]);
+        text.push(' ');
+        spans.push(format!("{ticks}{}{ticks}", &after[..close]));
+        rest = &after[close + ticks.len()..];
+    }
+    text.push_str(rest);
+    (spans, text)
+}
+
+fn count(items: impl IntoIterator<Item = String>) -> BTreeMap<String, usize> {
+    let mut counts = BTreeMap::new();
+    for item in items {
+        *counts.entry(item).or_insert(0) += 1;
+    }
+    counts
+}
+
+fn compare(
+    what: &str,
+    english: &BTreeMap<String, usize>,
+    translation: &BTreeMap<String, usize>,
+    found: &mut Vec<String>,
+) {
+    let differ = |a: &BTreeMap<String, usize>, b: &BTreeMap<String, usize>| -> Vec<String> {
+        a.iter()
+            .filter(|(item, n)| b.get(*item).copied().unwrap_or(0) < **n)
+            .map(|(item, _)| item.clone())
+            .collect()
+    };
+    let missing = differ(english, translation);
+    let extra = differ(translation, english);
+    if !missing.is_empty() {
+        found.push(format!("{what} missing: {}", missing.join(" ")));
+    }
+    if !extra.is_empty() {
+        found.push(format!("{what} not in the English: {}", extra.join(" ")));
+    }
+}
+
+/// How many bold and italic spans CommonMark makes of `text` (code spans already taken out): a
+/// simplified reading of its flanking rules, enough to tell a span that renders from one whose
+/// delimiters would show.
+fn emphasis_spans(text: &str) -> usize {
+    let punctuation =
+        |c: Option<char>| c.is_none_or(|c| c.is_ascii_punctuation() || is_unicode_punctuation(c));
+    let space = |c: Option<char>| c.is_none_or(char::is_whitespace);
+    let mut open: Vec<&str> = Vec::new();
+    let mut spans = 0;
+    for run in DELIMITER.find_iter(text) {
+        let before = text[..run.start()].chars().next_back();
+        let after = text[run.end()..].chars().next();
+        let left = !space(after) && (!punctuation(after) || space(before) || punctuation(before));
+        let right = !space(before) && (!punctuation(before) || space(after) || punctuation(after));
+        let (can_open, can_close) = if run.as_str().starts_with('_') {
+            (
+                left && (!right || punctuation(before)),
+                right && (!left || punctuation(after)),
+            )
+        } else {
+            (left, right)
+        };
+        if can_close && open.last() == Some(&run.as_str()) {
+            open.pop();
+            spans += 1;
+        } else if can_open {
+            open.push(run.as_str());
+        }
+    }
+    spans
+}
+
+/// CommonMark's Unicode punctuation, for the characters a Chinese text uses: the CJK symbols
+/// and punctuation block, full-width forms, general punctuation (dashes, quotes, ellipsis).
+fn is_unicode_punctuation(c: char) -> bool {
+    matches!(c, '\u{3000}'..='\u{303f}' | '\u{ff01}'..='\u{ff0f}' | '\u{ff1a}'..='\u{ff20}'
+        | '\u{ff3b}'..='\u{ff40}' | '\u{ff5b}'..='\u{ff65}' | '\u{2010}'..='\u{2027}'
+        | '\u{2030}'..='\u{205e}' | '\u{00a1}'..='\u{00bf}')
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_faithful_translation_has_no_problem() {
+        let english =
+            "**Listing 5-1:** A countdown [future](ch05.md#x), polled `3` times by `main`";
+        let chinese = "**示例 5-1**：一个被 `main` poll `3` 次的倒计时 [future](ch05.md#x)";
+        assert_eq!(problems(english, chinese), Vec::<String>::new());
+    }
+
+    #[test]
+    fn changed_code_links_numbers_and_tags_are_named() {
+        let english = "Run `cargo xtask test` on <small>200</small> [threads](a.md#t).";
+        let chinese = "在 200 个[线程](a.md#u)上运行 `cargo test`，<small>2000</small>。";
+        let found = problems(english, chinese).join("\n");
+        for expected in [
+            "inline code missing: `cargo xtask test`",
+            "inline code not in the English: `cargo test`",
+            "link target missing: a.md#t",
+            "number not in the English: 2000",
+        ] {
+            assert!(found.contains(expected), "{expected} in:\n{found}");
+        }
+        assert!(problems("<kbd>Esc</kbd>", "<kbd>退出</kbd>").is_empty());
+        assert!(!problems("<kbd>Esc</kbd>", "退出键").is_empty());
+    }
+
+    #[test]
+    fn bold_that_would_not_render_is_caught() {
+        assert_eq!(emphasis_spans("**Listing 5-1:** A countdown"), 1);
+        assert_eq!(emphasis_spans("**示例 5-1：**一个倒计时"), 0);
+        assert_eq!(emphasis_spans("**示例 5-1**：一个倒计时"), 1);
+        assert_eq!(emphasis_spans("这是*轮询*的意思"), 1);
+        assert_eq!(emphasis_spans("这是_轮询_的意思"), 0);
+        assert_eq!(emphasis_spans("this is _polling_ here"), 1);
+        assert!(!problems("**Listing 5-1:** A countdown", "**示例 5-1：**倒计时").is_empty());
+    }
+
+    #[test]
+    fn backticks_inside_code_spans_and_double_ticks() {
+        let (spans, text) = split_code("a ``x ` y`` b `z` c");
+        assert_eq!(spans, ["``x ` y``", "`z`"]);
+        assert_eq!(text, "a   b   c");
+    }
+}
