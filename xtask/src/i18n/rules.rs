@@ -23,6 +23,14 @@ static DELIMITER: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"\*+|_+").expec
 /// The problems of `translation` as a translation of `english`, one line each (empty: none).
 pub fn problems(english: &str, translation: &str) -> Vec<String> {
     let mut found = Vec::new();
+    if is_block(english) {
+        // A diagram (or other fenced block) is translated whole: its fence line stays.
+        let fence = |text: &str| text.lines().next().unwrap_or_default().to_string();
+        if fence(english) != fence(translation) {
+            found.push(format!("the fence line {:?} changed", fence(english)));
+        }
+        return found;
+    }
     let (english_code, english_text) = split_code(english);
     let (code, text) = split_code(translation);
     compare(
@@ -62,14 +70,19 @@ pub fn problems(english: &str, translation: &str) -> Vec<String> {
     found
 }
 
+/// Whether a message is a whole fenced block (mdbook-xgettext extracts a diagram so).
+pub fn is_block(message: &str) -> bool {
+    message.starts_with("```") || message.starts_with("~~~")
+}
+
 /// The inline code spans of `markdown` (with their backticks), and its text with each span
 /// replaced by a space.
 fn split_code(markdown: &str) -> (Vec<String>, String) {
     let mut spans = Vec::new();
     let mut text = String::with_capacity(markdown.len());
     let mut rest = markdown;
-    while let Some(found) = CODE.find(rest) {
-        let ticks = &rest[found.start()..found.start() + found.len() - 1];
+    while let Some(found) = CODE.captures(rest).and_then(|c| c.get(1)) {
+        let ticks = found.as_str();
         let after = &rest[found.start() + ticks.len()..];
         // The span ends at the next run of exactly as many backticks.
         let close = TICKS
@@ -186,6 +199,13 @@ mod tests {
     }
 
     #[test]
+    fn a_diagram_is_translated_whole_and_keeps_its_fence() {
+        let english = "```bob\n\"ready\" --> `x`\n```";
+        assert!(problems(english, "```bob\n\"就绪\" --> `x`\n```").is_empty());
+        assert!(!problems(english, "```text\n\"就绪\"\n```").is_empty());
+    }
+
+    #[test]
     fn bold_that_would_not_render_is_caught() {
         assert_eq!(emphasis_spans("**Listing 5-1:** A countdown"), 1);
         assert_eq!(emphasis_spans("**示例 5-1：**一个倒计时"), 0);
@@ -198,6 +218,8 @@ mod tests {
 
     #[test]
     fn backticks_inside_code_spans_and_double_ticks() {
+        assert_eq!(split_code("在 `poll` 中").0, ["`poll`"]);
+        assert_eq!(split_code("`x`中文").1, " 中文");
         let (spans, text) = split_code("a ``x ` y`` b `z` c");
         assert_eq!(spans, ["``x ` y``", "`z`"]);
         assert_eq!(text, "a   b   c");
