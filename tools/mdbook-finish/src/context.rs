@@ -14,6 +14,9 @@ use std::path::{Path, PathBuf};
 
 #[derive(Deserialize)]
 pub struct RenderContext {
+    /// The book's root folder (where book.toml is).
+    #[serde(default)]
+    pub root: PathBuf,
     /// `<build-dir>/finish`: this renderer's own folder, which it leaves empty.
     destination: PathBuf,
     #[serde(default)]
@@ -72,7 +75,15 @@ impl Book {
 #[derive(Default, Deserialize)]
 #[serde(default)]
 pub struct Config {
+    pub book: BookConfig,
     pub output: Output,
+}
+
+/// `[book]`, as this build sees it (`MDBOOK_BOOK__LANGUAGE` builds an edition).
+#[derive(Default, Deserialize)]
+#[serde(default)]
+pub struct BookConfig {
+    pub language: Option<String>,
 }
 
 #[derive(Default, Deserialize)]
@@ -98,6 +109,8 @@ pub struct Finish {
     pub head_scripts: Vec<PathBuf>,
     /// The `additional-js` files only pages with Rust code need (see `head_scripts`).
     pub code_scripts: Vec<PathBuf>,
+    /// The editions' names, for the language picker (see `language_picker`).
+    pub language_picker: Option<crate::language_picker::Settings>,
 }
 
 #[derive(Default, Deserialize)]
@@ -215,10 +228,12 @@ mod tests {
         let json =
             br#"{"version":"0.5.4","root":"/b","book":{"items":[{"Chapter":{"name":"N","content":"x\"y"}}]},
             "destination":"/b/book/html-finish",
-            "config":{"book":{"title":"T"},"output":{"html":{"search":{"heading-split-level":2},
+            "config":{"book":{"title":"T","language":null},"output":{"html":{"search":{"heading-split-level":2},
             "additional-js":["theme/a.js"],"print":{"enable":false}},"finish":{}}}}"#;
         let context = RenderContext::parse(json).unwrap();
         assert_eq!(context.html_dir().unwrap(), Path::new("/b/book/html"));
+        assert_eq!(context.root, Path::new("/b"));
+        assert_eq!(context.config.book.language, None);
         let html = &context.config.output.html;
         assert!(html.search.enable);
         assert_eq!(html.search.heading_split_level, 2);

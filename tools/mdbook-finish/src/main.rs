@@ -21,7 +21,9 @@
 //!   `[output.html-finish] head-scripts`) taken off the end of every page, where mdBook also puts
 //!   them, and those only Rust code needs (`code-scripts`) taken off the pages without any;
 //! - `diagram_labels`: the line breaks mdBook's html renderer writes into mermaid's labels taken
-//!   out, so each label is laid out as mermaid drew it.
+//!   out, so each label is laid out as mermaid drew it;
+//! - `language_picker`: a link to the same page of each other edition (`po/LANG.po`) in the top
+//!   bar of every page, and its `<link rel="alternate" hreflang>`.
 //!
 //! Any doubt (a page read differently from mdBook's index, a missing file, a page laid out
 //! differently from what a job expects) fails the build, naming the page.
@@ -31,6 +33,7 @@ mod context;
 mod diagram_labels;
 mod head_scripts;
 mod hidden_lines;
+mod language_picker;
 mod pages;
 mod print_page;
 mod search_chapters;
@@ -168,6 +171,12 @@ fn other_jobs(context: &RenderContext, html: &Path, pages: &mut [Page]) -> Resul
     said.push(format!(
         "{breaks} line breaks the html renderer put into diagram labels taken out"
     ));
+    if let Some(picker) = &own.language_picker {
+        let editions = language_picker::editions(picker, &context.root)?;
+        let current = context.config.book.language.as_deref().unwrap_or(&picker.source);
+        let linked = language_picker::finish(pages, &editions, current)?;
+        said.push(format!("a language picker on {linked} pages"));
+    }
     pages::write_changed(pages)?;
     Ok(said)
 }
