@@ -14,6 +14,7 @@ use crate::cmd::Cmd;
 use crate::files::files_with_extension;
 use anyhow::{Context, Result, bail};
 use regex::Regex;
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
@@ -61,7 +62,60 @@ fn extract_template(root: &Path) -> Result<PathBuf> {
     if !pot.exists() {
         bail!("mdbook-xgettext wrote no {}", pot.display());
     }
+    // The book's description (book.toml) is read on every page (<meta name="description">) and
+    // on the PDF's cover: it is translated like a paragraph.
+    let description = crate::book_toml::read(root)?.description()?.to_string();
+    let mut template = std::fs::read_to_string(&pot)?;
+    template.push_str(&format!(
+        "\n#: book.toml\nmsgid {}\nmsgstr \"\"\n",
+        po_string(&description)
+    ));
+    std::fs::write(&pot, template)?;
     Ok(pot)
+}
+
+/// `text` as a PO string literal.
+fn po_string(text: &str) -> String {
+    let escaped = text
+        .replace('\\', "\\\\")
+        .replace('"', "\\\"")
+        .replace('\n', "\\n")
+        .replace('\t', "\\t");
+    format!("\"{escaped}\"")
+}
+
+/// One edition's translations, read from `po/LANG.po`: the English message → its translation,
+/// for the messages translated and not fuzzy (mdbook-gettext's rule).
+pub struct Translations(HashMap<String, String>);
+
+impl Translations {
+    pub fn read(root: &Path, language: &str) -> Result<Self> {
+        let po = po_file(root, language);
+        let catalog = polib::po_file::parse(&po)
+            .map_err(|error| anyhow::anyhow!("{error}"))
+            .with_context(|| format!("reading {}", po.display()))?;
+        Ok(Translations(
+            catalog
+                .messages()
+                .filter(|m| m.is_translated() && !m.is_fuzzy())
+                .filter_map(|m| Some((m.msgid().to_string(), m.msgstr().ok()?.to_string())))
+                .collect(),
+        ))
+    }
+
+    /// The translation of `english`, if it has one.
+    pub fn get(&self, english: &str) -> Option<&str> {
+        self.0.get(english).map(String::as_str)
+    }
+
+    /// The translation of a title written without its Markdown (a part title as SUMMARY.md's
+    /// reader gives it), itself without its Markdown, as mdbook-gettext finds SUMMARY.md's titles.
+    pub fn plain(&self, title: &str) -> Option<String> {
+        self.0
+            .iter()
+            .find(|(english, _)| crate::summary::plain(english) == title)
+            .map(|(_, translated)| crate::summary::plain(translated))
+    }
 }
 
 /// `cargo xtask i18n extract`: the messages to translate, as `po/messages.pot` (a PO editor's
@@ -139,6 +193,9 @@ pub fn check(root: &Path) -> Result<()> {
 /// `LANG/`), and returns the folder of its pages.
 pub fn build(root: &Path, language: &str) -> Result<PathBuf> {
     let dest = root.join("book").join(language);
+    let english = crate::book_toml::read(root)?.description()?.to_string();
+    let translations = Translations::read(root, language)?;
+    let description = translations.get(&english).unwrap_or(&english);
     Cmd::new("mdbook")
         .args(["build", "--dest-dir"])
         .arg(&dest)
@@ -147,6 +204,7 @@ pub fn build(root: &Path, language: &str) -> Result<PathBuf> {
             "MDBOOK_OUTPUT__HTML__SITE_URL",
             format!("{SITE_URL}{language}/"),
         )
+        .env("MDBOOK_BOOK__DESCRIPTION", description)
         .dir(root)
         .timeout(Duration::from_secs(300))
         .run()

@@ -59,7 +59,13 @@ fn run(job: Job) -> Result<()> {
             .and_then(|()| miri::bless(&root))
             .and_then(|()| type_sizes::bless(&root)),
         Job::Bench { words } => bench_job(&root, &words),
-        Job::Pdf => tools::install(&root).and_then(|()| pdf::build(&root).map(|_| ())),
+        Job::Pdf => tools::install(&root).and_then(|()| {
+            pdf::build(&root)?;
+            for language in i18n::languages(&root)? {
+                pdf::build_edition(&root, &language)?;
+            }
+            Ok(())
+        }),
         Job::Miri => miri::check(&root),
         // Also Chromium, which tools/mdbook-diagrams draws mermaid's diagrams with.
         Job::InstallTools => tools::install(&root).and_then(|()| book::prepare(&root)),

@@ -42,12 +42,64 @@ pub fn build(root: &Path) -> Result<PathBuf> {
         tools::require_system(root, needed)?;
     }
     book::build(root)?;
+    print(root, &Edition::english(root))
+}
+
+/// The PDF of a translated edition (`po/LANG.po`): the edition built into `book/LANG/`, printed to
+/// `book/pdf/LANG/<book-name>.pdf`, with a copy beside its pages (`book/LANG/html/`), where its
+/// introduction's link to the PDF points.
+pub fn build_edition(root: &Path, language: &str) -> Result<PathBuf> {
+    for needed in ["chromium", "pdftoppm", CJK_FONT] {
+        tools::require_system(root, needed)?;
+    }
+    crate::i18n::build(root, language)?;
+    print(root, &Edition::translated(root, language)?)
+}
+
+/// The edition a PDF is printed from: its pages, where the PDF goes, and for a translated one its
+/// translations (the part titles and the cover's description come from them).
+struct Edition {
+    html: PathBuf,
+    out_dir: PathBuf,
+    translations: Option<crate::i18n::Translations>,
+}
+
+impl Edition {
+    fn english(root: &Path) -> Self {
+        Edition {
+            html: root.join("book/html"),
+            out_dir: root.join("book/pdf"),
+            translations: None,
+        }
+    }
+
+    fn translated(root: &Path, language: &str) -> Result<Self> {
+        Ok(Edition {
+            html: root.join("book").join(language).join("html"),
+            out_dir: root.join("book/pdf").join(language),
+            translations: Some(crate::i18n::Translations::read(root, language)?),
+        })
+    }
+
+    /// `english` (a part title, the description) in this edition.
+    fn text(&self, english: &str) -> String {
+        match &self.translations {
+            Some(translations) => translations
+                .plain(english)
+                .unwrap_or_else(|| english.to_string()),
+            None => english.to_string(),
+        }
+    }
+}
+
+/// Prints the edition's print.html to a PDF in its `out_dir`, with a copy beside its pages.
+fn print(root: &Path, edition: &Edition) -> Result<PathBuf> {
     let settings = book_toml::read(root)?;
-    let html = root.join("book/html");
+    let html = &edition.html;
     let copy = html.join("print-pdf.html");
-    std::fs::write(&copy, print_copy(root, &html, &settings)?)?;
-    let out_dir = root.join("book/pdf");
-    std::fs::create_dir_all(&out_dir)?;
+    std::fs::write(&copy, print_copy(root, edition, &settings)?)?;
+    let out_dir = &edition.out_dir;
+    std::fs::create_dir_all(out_dir)?;
     let pdf = out_dir.join(format!("{}.pdf", slug(settings.title()?)));
     let _ = std::fs::remove_file(&pdf);
     let profile = root.join("target/chromium-pdf-profile");
@@ -77,22 +129,32 @@ pub fn build(root: &Path) -> Result<PathBuf> {
     }
     // The hosted site serves the PDF beside the pages (the introduction links to it).
     std::fs::copy(&pdf, html.join(pdf.file_name().context("pdf has a name")?))?;
-    eprintln!("wrote {} (and a copy in book/html/)", relative(root, &pdf));
+    eprintln!(
+        "wrote {} (and a copy in {}/)",
+        relative(root, &pdf),
+        relative(root, html)
+    );
     Ok(pdf)
 }
 
-/// Part of `cargo xtask test`: build the PDF and check it.
+/// Part of `cargo xtask test`: build the PDF of every edition and check it.
 pub fn test(root: &Path) -> Result<()> {
     let pdf = build(root)?;
-    check(root, &pdf)
+    check(root, &pdf, &Edition::english(root))?;
+    for language in crate::i18n::languages(root)? {
+        let pdf = build_edition(root, &language)?;
+        check(root, &pdf, &Edition::translated(root, &language)?)?;
+    }
+    Ok(())
 }
 
 /// print.html, made printable by Chromium: no auto-print, fonts that text waits for (see
 /// `fonts`), the PDF style sheet, a cover, and part title pages with each part's chapter
 /// headings one level down (so the outline nests).
-fn print_copy(root: &Path, html: &Path, settings: &BookToml) -> Result<String> {
+fn print_copy(root: &Path, edition: &Edition, settings: &BookToml) -> Result<String> {
+    let html = &edition.html;
     let page = std::fs::read_to_string(html.join("print.html"))
-        .context("the book was built without book/html/print.html")?;
+        .with_context(|| format!("the book was built without {}/print.html", html.display()))?;
     if !page.contains(AUTO_PRINT) {
         bail!(
             "book/html/print.html no longer calls `{AUTO_PRINT}`: mdBook changed its print page; update xtask/src/pdf.rs"
@@ -115,7 +177,7 @@ fn print_copy(root: &Path, html: &Path, settings: &BookToml) -> Result<String> {
             chapters.len()
         );
     }
-    let mut parts = vec![cover(settings)?];
+    let mut parts = vec![cover(settings, edition)?];
     let mut current_part: Option<&str> = None;
     for (index, (piece, chapter)) in pieces.iter().zip(&chapters).enumerate() {
         let Chapter { part, .. } = chapter;
@@ -124,7 +186,7 @@ fn print_copy(root: &Path, html: &Path, settings: &BookToml) -> Result<String> {
         {
             parts.push(format!(
                 "<h1 class=\"pdf-part\" id=\"pdf-part-{index}\">{}</h1>",
-                escape(title)
+                escape(&edition.text(title))
             ));
         }
         current_part = part.as_deref();
@@ -154,11 +216,11 @@ fn unlink_local_files(html: &str) -> String {
     .into_owned()
 }
 
-fn cover(settings: &BookToml) -> Result<String> {
+fn cover(settings: &BookToml, edition: &Edition) -> Result<String> {
     Ok(format!(
         "<div class=\"pdf-cover\"><div class=\"pdf-title\">{}</div><div class=\"pdf-description\">{}</div></div>",
         escape(settings.title()?),
-        escape(settings.description()?)
+        escape(&edition.text(settings.description()?))
     ))
 }
 
@@ -189,7 +251,7 @@ fn escape(text: &str) -> String {
 }
 
 /// Checks a printed PDF with poppler's tools and by reading its outline.
-fn check(root: &Path, pdf: &Path) -> Result<()> {
+fn check(root: &Path, pdf: &Path, edition: &Edition) -> Result<()> {
     let chapters = summary::chapters(&root.join("src"))?;
     let name = relative(root, pdf);
     let info = Cmd::new("pdfinfo").arg(pdf).quiet().read()?;
@@ -206,15 +268,24 @@ fn check(root: &Path, pdf: &Path) -> Result<()> {
     let document = lopdf::Document::load(pdf)
         .with_context(|| format!("{name}: lopdf cannot read it as a PDF"))?;
     let outline = outline(&document).with_context(|| format!("{name}: its outline"))?;
-    check_outline(&outline, &expected_outline(&chapters), &name)?;
+    let print = std::fs::read_to_string(edition.html.join("print.html"))?;
+    check_outline(
+        &outline,
+        &expected_outline(&chapters, edition, &print)?,
+        &name,
+    )?;
 
-    let fonts = fonts::check(&Cmd::new("pdffonts").arg(pdf).quiet().read()?, &name)?;
+    let fonts = fonts::check(
+        &Cmd::new("pdffonts").arg(pdf).quiet().read()?,
+        &name,
+        edition.translations.is_some(),
+    )?;
 
     let text = Cmd::new("pdftotext").arg(pdf).arg("-").quiet().read()?;
-    let diagram_word = check_diagrams(root, &chapters, &name, &text)?;
+    let diagram_word = check_diagrams(root, &chapters, edition, &name, &text)?;
     let printed = layout::read(pdf)?;
     check_margins(&printed, &name)?;
-    check_breaks(root, &printed, &name)?;
+    check_breaks(&print, &printed, &name)?;
 
     let links = links(&document).with_context(|| format!("{name}: its links"))?;
     if links.internal == 0 {
@@ -240,6 +311,7 @@ fn check(root: &Path, pdf: &Path) -> Result<()> {
 fn check_diagrams(
     root: &Path,
     chapters: &[Chapter],
+    edition: &Edition,
     name: &str,
     text: &str,
 ) -> Result<Option<String>> {
@@ -248,7 +320,17 @@ fn check_diagrams(
     for chapter in chapters {
         let source = std::fs::read_to_string(root.join("src").join(&chapter.file))?;
         for found in block.captures_iter(&source) {
-            let body = &found[2];
+            // A translated edition shows the diagram's translation (mdbook-gettext's message is the
+            // whole block), if it has one.
+            let translated = edition
+                .translations
+                .as_ref()
+                .and_then(|translations| translations.get(&found[0]));
+            let body = match translated.and_then(|t| block.captures(t)) {
+                Some(shown) => shown.get(2).map_or("", |m| m.as_str()).to_string(),
+                None => found[2].to_string(),
+            };
+            let body = body.as_str();
             if &found[1] == "mermaid" {
                 let first = body
                     .lines()
@@ -345,11 +427,8 @@ fn check_margins(pages: &[layout::Page], name: &str) -> Result<()> {
 
 /// No listing caption or heading is the last text of a page, with what it introduces on the
 /// next page (see `breaks`).
-fn check_breaks(root: &Path, pages: &[layout::Page], name: &str) -> Result<()> {
-    let print = root.join("book/html/print.html");
-    let html = std::fs::read_to_string(&print)
-        .with_context(|| format!("cannot read {}", relative(root, &print)))?;
-    let stranded = breaks::stranded(pages, &breaks::Marks::from_print_html(&html));
+fn check_breaks(print_html: &str, pages: &[layout::Page], name: &str) -> Result<()> {
+    let stranded = breaks::stranded(pages, &breaks::Marks::from_print_html(print_html));
     if !stranded.is_empty() {
         let pages: Vec<String> = stranded
             .iter()
@@ -394,19 +473,57 @@ fn outline(document: &lopdf::Document) -> Result<Vec<OutlineEntry>> {
 
 /// The outline entries the book must have, in order: each part title at the top level with its
 /// chapters one level down (as `print_copy` demotes them), and the chapters outside parts at the
-/// top level.
-fn expected_outline(chapters: &[Chapter]) -> Vec<(String, usize)> {
+/// top level. A translated edition's titles are its own: the parts' from its translations, the
+/// chapters' the first heading of each chapter of its print.html (`print_html`).
+fn expected_outline(
+    chapters: &[Chapter],
+    edition: &Edition,
+    print_html: &str,
+) -> Result<Vec<(String, usize)>> {
+    let headings: Vec<String> = match edition.translations {
+        None => chapters.iter().map(|c| c.heading.clone()).collect(),
+        Some(_) => {
+            let main = print_html
+                .split_once("<main>")
+                .map_or(print_html, |(_, main)| main);
+            let h1 = Regex::new(r"(?s)<h1\b[^>]*>(.*?)</h1>").expect("pattern");
+            let tags = Regex::new(r"<[^>]*>").expect("pattern");
+            let found: Vec<String> = main
+                .split(PAGE_BREAK)
+                .filter_map(|piece| h1.captures(piece))
+                .map(|c| summary::plain(&html_text(&tags.replace_all(&c[1], ""))))
+                .collect();
+            if found.len() != chapters.len() {
+                bail!(
+                    "print.html holds {} chapter headings, SUMMARY.md lists {} chapters",
+                    found.len(),
+                    chapters.len()
+                );
+            }
+            found
+        }
+    };
     let mut expected = Vec::new();
     let mut current_part = None;
-    for chapter in chapters {
+    for (chapter, heading) in chapters.iter().zip(headings) {
         if chapter.part.is_some() && chapter.part != current_part {
-            expected.push((chapter.part.clone().unwrap_or_default(), 1));
+            let part = chapter.part.clone().unwrap_or_default();
+            expected.push((edition.text(&part), 1));
         }
         current_part = chapter.part.clone();
         let level = if chapter.part.is_some() { 2 } else { 1 };
-        expected.push((chapter.heading.clone(), level));
+        expected.push((heading, level));
     }
-    expected
+    Ok(expected)
+}
+
+/// The text of HTML with the entities mdBook writes in headings decoded.
+fn html_text(html: &str) -> String {
+    html.replace("&lt;", "<")
+        .replace("&gt;", ">")
+        .replace("&quot;", "\"")
+        .replace("&#39;", "'")
+        .replace("&amp;", "&")
 }
 
 /// Every expected entry is in the outline, at its level, in the expected order, on pages that
@@ -556,7 +673,12 @@ mod tests {
             chapter("Two", Some("Part I")),
             chapter("Glossary", None),
         ];
-        let expected = expected_outline(&chapters);
+        let english = Edition {
+            html: PathBuf::new(),
+            out_dir: PathBuf::new(),
+            translations: None,
+        };
+        let expected = expected_outline(&chapters, &english, "").unwrap();
         assert_eq!(
             expected,
             [

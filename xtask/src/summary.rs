@@ -167,8 +167,18 @@ fn first_heading(file: &Path) -> Result<String> {
         .with_context(|| format!("SUMMARY.md lists {}, which cannot be read", file.display()))?;
     text.lines()
         .find_map(|l| l.strip_prefix("# "))
-        .map(plain)
+        .map(|heading| plain(without_attributes(heading)))
         .with_context(|| format!("{} has no `# ` heading", file.display()))
+}
+
+/// A heading without its attribute block (`# Title {#id}`: every heading of the book names its
+/// anchor, which the page does not show).
+fn without_attributes(heading: &str) -> &str {
+    let heading = heading.trim_end();
+    match heading.rfind(" {") {
+        Some(at) if heading.ends_with('}') => heading[..at].trim_end(),
+        _ => heading,
+    }
 }
 
 /// Heading text as a reader sees it: no Markdown backticks, single spaces, and straight quotes
@@ -196,7 +206,7 @@ mod tests {
         std::fs::create_dir_all(src.join("sub")).expect("folder");
         std::fs::write(src.join("SUMMARY.md"), summary).expect("SUMMARY.md");
         for file in files {
-            let heading = format!("# Heading of `{file}`\n\ntext\n");
+            let heading = format!("# Heading of `{file}` {{#heading}}\n\ntext\n");
             std::fs::write(src.join(file), heading).expect("chapter");
         }
         src

@@ -76,7 +76,8 @@ pub fn is_block(message: &str) -> bool {
 }
 
 /// The inline code spans of `markdown` (with their backticks), and its text with each span
-/// replaced by a space.
+/// replaced by one backtick: to CommonMark's flanking rules a span's edge is punctuation, so
+/// `**`Unpin`**` is bold.
 fn split_code(markdown: &str) -> (Vec<String>, String) {
     let mut spans = Vec::new();
     let mut text = String::with_capacity(markdown.len());
@@ -91,7 +92,7 @@ fn split_code(markdown: &str) -> (Vec<String>, String) {
             .map(|run| run.start());
         let Some(close) = close else { break };
         text.push_str(&rest[..found.start()]);
-        text.push(' ');
+        text.push('`');
         spans.push(format!("{ticks}{}{ticks}", &after[..close]));
         rest = &after[close + ticks.len()..];
     }
@@ -219,9 +220,13 @@ mod tests {
     #[test]
     fn backticks_inside_code_spans_and_double_ticks() {
         assert_eq!(split_code("在 `poll` 中").0, ["`poll`"]);
-        assert_eq!(split_code("`x`中文").1, " 中文");
+        assert_eq!(split_code("`x`中文").1, "`中文");
         let (spans, text) = split_code("a ``x ` y`` b `z` c");
         assert_eq!(spans, ["``x ` y``", "`z`"]);
-        assert_eq!(text, "a   b   c");
+        assert_eq!(text, "a ` b ` c");
+        assert_eq!(
+            emphasis_spans(&split_code("**`Unpin`**, and **规则 3：`Unpin`**").1),
+            2
+        );
     }
 }

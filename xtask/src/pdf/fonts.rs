@@ -96,9 +96,11 @@ fn resolve(folder: &str, target: &str) -> Option<String> {
     Some(parts.join("/"))
 }
 
-/// Reads `pdffonts` output: every font is embedded and the book's faces are among them. Returns
-/// the names of the fonts embedded (without their subset tags).
-pub fn check(pdffonts: &str, name: &str) -> Result<Vec<String>> {
+/// Reads `pdffonts` output: every font is embedded and the book's faces are among them, and for a
+/// Chinese edition (`cjk`) a CJK face too (Noto Sans CJK, Debian's fonts-noto-cjk, which Chromium
+/// falls back to for Chinese text). Returns the names of the fonts embedded (without their subset
+/// tags).
+pub fn check(pdffonts: &str, name: &str, cjk: bool) -> Result<Vec<String>> {
     let mut named = BTreeSet::new();
     let mut type3 = 0;
     for row in pdffonts.lines().skip(2) {
@@ -119,11 +121,14 @@ pub fn check(pdffonts: &str, name: &str) -> Result<Vec<String>> {
             None => {}
         }
     }
-    let missing: Vec<&str> = BOOK_FACES
+    let mut missing: Vec<&str> = BOOK_FACES
         .iter()
         .copied()
         .filter(|face| !named.contains(*face))
         .collect();
+    if cjk && !named.iter().any(|font| font.contains("CJK")) {
+        missing.push("a CJK face (Noto Sans CJK)");
+    }
     if !missing.is_empty() {
         let found: Vec<&str> = named.iter().map(String::as_str).collect();
         bail!(
@@ -164,7 +169,7 @@ mod tests {
             "{header}AAAAAA+DejaVuSans CID TrueType Identity-H yes yes yes 5 0\n\
              [none] Type 3 Custom yes no yes 1651 0\n"
         );
-        let error = check(&fallback, "x.pdf").unwrap_err().to_string();
+        let error = check(&fallback, "x.pdf", false).unwrap_err().to_string();
         assert!(
             error.contains("missing OpenSans-Regular, OpenSans-Bold"),
             "{error}"
@@ -177,8 +182,22 @@ mod tests {
             .iter()
             .map(|f| format!("BAAAAA+{f} CID TrueType Identity-H yes yes yes 4 0\n"))
             .collect();
-        assert_eq!(check(&format!("{header}{book}"), "x.pdf").unwrap().len(), 4);
+        assert_eq!(
+            check(&format!("{header}{book}"), "x.pdf", false)
+                .unwrap()
+                .len(),
+            4
+        );
         let not_embedded = format!("{header}{book}Helvetica Type 1 WinAnsi no no no 9 0\n");
-        assert!(check(&not_embedded, "x.pdf").is_err());
+        assert!(check(&not_embedded, "x.pdf", false).is_err());
+        let error = check(&format!("{header}{book}"), "x.pdf", true).unwrap_err();
+        assert!(error.to_string().contains("a CJK face"), "{error}");
+        let cjk = "CAAAAA+NotoSansCJKsc-Regular CID Type 0C Identity-H yes yes yes 7 0\n";
+        assert_eq!(
+            check(&format!("{header}{book}{cjk}"), "x.pdf", true)
+                .unwrap()
+                .len(),
+            5
+        );
     }
 }
