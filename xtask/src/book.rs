@@ -1,38 +1,11 @@
-//! The book itself: serving it, testing the code in its chapters, building it with the link check.
+//! The book itself: testing the code in its chapters, building it with the link check (serving
+//! it, with its translated editions: site.rs).
 
 use crate::cmd::Cmd;
 use crate::{links, tools};
 use anyhow::{Result, bail};
 use std::path::Path;
 use std::time::Duration;
-
-/// `cargo xtask serve`.
-pub fn serve(root: &Path) -> Result<()> {
-    tools::install(root)?;
-    prepare(root)?;
-    // The Run buttons use it (theme/playground-local.js reads where it is from the file written
-    // here); without it they say why, and code never leaves this machine.
-    let origins = [
-        "http://localhost:3000".to_string(),
-        "http://127.0.0.1:3000".to_string(),
-    ];
-    let runner = crate::runner::start(root, 3001, &origins, &[]);
-    let why = match &runner {
-        Ok(_) => String::new(),
-        Err(error) => {
-            eprintln!(
-                "warning: the local runner did not start ({error:#}); Run buttons will say so."
-            );
-            format!("{error:#}")
-        }
-    };
-    crate::runner::write_page_config(&root.join("src"), runner.as_ref().map_err(|_| why.as_str()))?;
-    eprintln!("Serving the book at http://localhost:3000 (Ctrl-C stops it).");
-    Cmd::new("mdbook")
-        .args(["serve", "--hostname", "127.0.0.1", "--port", "3000"])
-        .dir(root)
-        .run_interactive()
-}
 
 /// Everything a build needs that is not in git: tools/mdbook-diagrams draws mermaid's diagrams
 /// with headless Chromium.

@@ -1,11 +1,11 @@
 //! The built book in a real browser: tests/browser/ (Node's test runner driving Debian's headless
 //! Chromium through playwright-core) against the built book, served on this machine with the local
 //! runner behind its Run buttons (the pages are told where it is, as `cargo xtask serve` tells
-//! them). It builds what it tests first: the book, into target/browser-book, and the PDF the
-//! pages link to. Screenshots land in target/browser-screenshots.
+//! them). It builds what it tests first: the whole site (English and every translated edition
+//! under `LANG/`, site.rs), into target/browser-book, and the PDF the pages link to. Screenshots land in target/browser-screenshots.
 
 use crate::cmd::Cmd;
-use crate::{book, pdf, runner, tools};
+use crate::{runner, site, tools};
 use anyhow::{Context, Result};
 use std::net::TcpListener;
 use std::path::Path;
@@ -15,18 +15,15 @@ pub fn test(root: &Path) -> Result<()> {
     // The book this suite tests is built here, into a folder of its own, so it never tests what
     // an earlier step (or an earlier edit) left in book/html, and no other build replaces it
     // while the suite runs.
+    // The whole site: English at its root, each translated edition under LANG/.
     let built = root.join("target/browser-book");
-    book::build_into(root, &built)?;
-    let html = built.join("html");
+    let html = site::build(root, &built)?;
     // The suite reads SUMMARY.md through xtask's reading of it (mdBook's own parser).
     let summary = built.join("summary.json");
     crate::summary::write_json(&crate::book_toml::read(root)?.src_dir(root), &summary)?;
-    // The introduction links the offline PDF, which the hosted site serves beside the pages.
-    let pdf = pdf::build(root)?;
-    std::fs::copy(
-        &pdf,
-        html.join(pdf.file_name().context("the PDF has a name")?),
-    )?;
+    // The introduction links the offline PDF, which the hosted site serves beside the pages (each
+    // edition's its own).
+    site::add_pdfs(root, &html)?;
     tools::require_system(root, "chromium")?;
     tools::require_node()?;
     let suite = root.join("tests/browser");
@@ -37,8 +34,11 @@ pub fn test(root: &Path) -> Result<()> {
     let site = site_path(root)?;
     let origins = [format!("http://127.0.0.1:{book_port}")];
     let runner = runner::start(root, 0, &origins, &[])?;
-    // As `cargo xtask serve` does, the pages are told where the runner is.
+    // As `cargo xtask serve` does, the pages of every edition are told where the runner is.
     runner::write_page_config(&html, Ok(&runner))?;
+    for language in crate::i18n::languages(root)? {
+        runner::write_page_config(&html.join(language), Ok(&runner))?;
+    }
     let mut server = Cmd::new("node")
         .arg(suite.join("serve-static.mjs"))
         .arg(&html)

@@ -44,7 +44,8 @@ pub enum Job {
     },
     /// Run under Miri the listings it checks (the step `listings under Miri`)
     Miri,
-    /// Build the offline PDF into book/pdf/ with headless Chromium
+    /// Build every edition's offline PDF into book/pdf/ with headless Chromium, and the site in
+    /// book/html: the English pages, each translated edition's under LANG/, each PDF beside them
     Pdf,
     /// Install the pinned tools from ci/tools.toml and the book's own from tools/
     InstallTools,
@@ -69,6 +70,10 @@ pub enum Job {
     /// The table sits beside the Async Book's figures: measured from the built mdBook folder
     /// given with --anchor (its pages chosen by --anchor-pages), or those recorded in issue 18.
     Lighthouse(LighthouseOptions),
+    /// Not for people: the renderer `cargo xtask serve` adds to `mdbook serve`, which builds the
+    /// translated editions into the served folder after each build (xtask/src/site.rs)
+    #[command(hide = true)]
+    TranslationsRenderer,
 }
 
 #[derive(Subcommand, Debug, PartialEq)]

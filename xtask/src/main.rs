@@ -25,6 +25,7 @@ mod pdf;
 mod plain_mdbook;
 mod runner;
 mod search_index;
+mod site;
 mod summary;
 mod tools;
 mod type_sizes;
@@ -52,20 +53,15 @@ fn main() {
 fn run(job: Job) -> Result<()> {
     let root = project_root();
     match job {
-        Job::Serve => book::serve(&root),
+        Job::Serve => site::serve(&root),
+        Job::TranslationsRenderer => site::render_translations(&root),
         Job::Test { words } => test(&root, &words),
         Job::Bless => listings::bless(&root)
             .and_then(|()| compile_fail::bless(&root))
             .and_then(|()| miri::bless(&root))
             .and_then(|()| type_sizes::bless(&root)),
         Job::Bench { words } => bench_job(&root, &words),
-        Job::Pdf => tools::install(&root).and_then(|()| {
-            pdf::build(&root)?;
-            for language in i18n::languages(&root)? {
-                pdf::build_edition(&root, &language)?;
-            }
-            Ok(())
-        }),
+        Job::Pdf => tools::install(&root).and_then(|()| site::publish(&root)),
         Job::Miri => miri::check(&root),
         // Also Chromium, which tools/mdbook-diagrams draws mermaid's diagrams with.
         Job::InstallTools => tools::install(&root).and_then(|()| book::prepare(&root)),
@@ -139,7 +135,9 @@ fn test(root: &Path, args: &[String]) -> Result<()> {
                 .and_then(|()| fonts::check(root, &root.join("book/html")))
                 .and_then(|()| search_index::check(root, &root.join("book/html")))
         }),
-        ("translated editions (po/)", i18n::check),
+        ("translated editions (po/)", |root| {
+            i18n::check(root).and_then(|()| site::check_serve(root))
+        }),
         ("offline PDF", pdf::test),
         ("the book in a browser", browser::test),
         ("kernel in QEMU", kernel::test),

@@ -95,7 +95,7 @@ fn serve(root: &Path, cmd: Cmd) -> Result<()> {
     let started = Instant::now();
     let mut last = String::from("no answer");
     while started.elapsed() < Duration::from_secs(120) {
-        match fetch_index(&port) {
+        match fetch(&port, "/index.html") {
             Ok(page) if page.starts_with("HTTP/1.1 200") && page.contains(&title) => {
                 eprintln!("mdbook serve answered on port {port} with the book's first page");
                 return Ok(());
@@ -108,11 +108,13 @@ fn serve(root: &Path, cmd: Cmd) -> Result<()> {
     bail!("no page with the title `{title}` within 120 s (last: {last})")
 }
 
-fn fetch_index(port: &str) -> Result<String> {
+/// The whole answer (status line, headers and body) of 127.0.0.1:`port` to `GET path`.
+pub fn fetch(port: impl std::fmt::Display, path: &str) -> Result<String> {
     let mut stream = TcpStream::connect(format!("127.0.0.1:{port}"))?;
     stream.set_read_timeout(Some(Duration::from_secs(10)))?;
-    stream
-        .write_all(b"GET /index.html HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n")?;
+    stream.write_all(
+        format!("GET {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n").as_bytes(),
+    )?;
     let mut page = String::new();
     stream.read_to_string(&mut page)?;
     Ok(page)
