@@ -51,10 +51,8 @@ pub fn write_tables(root: &Path) -> Result<()> {
             Duration::from_secs(20 * 60),
         )?;
         let file = generated.join(format!("{name}.md"));
-        let text = format!(
-            "{table}\n<small>Measured by `cargo xtask bench` (listing `{}`) {provenance}</small>\n",
-            bench.name
-        );
+        let how = format!("`cargo xtask bench` (listing `{}`)", bench.name);
+        let text = format!("{table}\n{}", note(&how, &provenance));
         std::fs::write(&file, text)?;
         eprintln!("wrote {}", relative(root, &file));
     }
@@ -116,7 +114,20 @@ fn check_table(name: &str, table: &str) -> Result<()> {
     Ok(())
 }
 
-/// "on <cpu> (<n> cores), rustc <version>, <date>.": where and when a figure was measured.
+/// The note under a generated table: how it was measured (`how`, e.g. "`cargo xtask bench`
+/// (listing `NAME`)"), a sentence the translated editions translate once, then where and when
+/// (`machine`: the CPU, rustc, the date), which changes with every run and reads the same in
+/// every edition, so it is kept out of the messages to translate (`<!-- i18n:skip -->`):
+/// otherwise each run of the benchmarks would leave every edition with messages to translate again.
+pub fn note(how: &str, machine: &str) -> String {
+    format!(
+        "<small>Measured by {how}.</small>\n\n\
+         <!-- i18n:skip (the machine and the date: the same in every edition) -->\n\n\
+         <small>{machine}</small>\n"
+    )
+}
+
+/// "<cpu> (<n> cores), rustc <version>, <date>": where and when a figure was measured.
 pub fn provenance() -> Result<String> {
     let cpuinfo = std::fs::read_to_string("/proc/cpuinfo").unwrap_or_default();
     let cpu = cpuinfo
@@ -129,7 +140,7 @@ pub fn provenance() -> Result<String> {
     let rustc = Cmd::new("rustc").arg("--version").quiet().read()?;
     let date = Cmd::new("date").args(["-u", "+%Y-%m-%d"]).quiet().read()?;
     Ok(format!(
-        "on {cpu} ({cores} cores), {}, {}.",
+        "{cpu} ({cores} cores), {}, {}",
         rustc.trim(),
         date.trim()
     ))

@@ -382,7 +382,8 @@ pub fn bench(root: &Path) -> Result<()> {
         std::fs::write(
             &file,
             format!(
-                "{table}\n<small>Measured by `cargo xtask kernel bench` {provenance}</small>\n"
+                "{table}\n{}",
+                crate::bench::note("`cargo xtask kernel bench`", &provenance)
             ),
         )?;
         eprintln!("wrote {}", file.display());
@@ -403,7 +404,7 @@ pub fn bench(root: &Path) -> Result<()> {
     Ok(())
 }
 
-/// "under QEMU <version> (TCG, no KVM) on <cpu> (<n> cores), rustc <version>, <date>."
+/// "QEMU <version> (TCG, no KVM), <cpu> (<n> cores), rustc <version>, <date>"
 fn provenance() -> Result<String> {
     let qemu = Cmd::new("qemu-system-x86_64")
         .arg("--version")
@@ -415,7 +416,7 @@ fn provenance() -> Result<String> {
         .unwrap_or("(unknown version)")
         .to_string();
     Ok(format!(
-        "under QEMU {qemu} (TCG, no KVM) {}",
+        "QEMU {qemu} (TCG, no KVM), {}",
         crate::bench::provenance()?
     ))
 }

@@ -239,9 +239,12 @@ pub fn bench(root: &Path, quick: bool) -> Result<()> {
         return Ok(());
     }
     let text = format!(
-        "{table}\n<small>Measured by `cargo xtask bench` (Listing 2-1 through `runner/`, compile and run, \
-         2 jobs at once; the two runners' runs alternate) {}</small>\n",
-        crate::bench::provenance()?
+        "{table}\n{}",
+        crate::bench::note(
+            "`cargo xtask bench` (Listing 2-1 through `runner/`, compile and run, 2 jobs at once; \
+             the two runners' runs alternate)",
+            &crate::bench::provenance()?
+        )
     );
     std::fs::write(&file, text)?;
     eprintln!("wrote {BENCH_TABLE}");
