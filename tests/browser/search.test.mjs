@@ -4,6 +4,7 @@
 // checked by the renderer itself, in every build.)
 import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
+import { readFileSync } from "node:fs";
 import { launch, openPage, readBookFile, url } from "./support.mjs";
 
 /** The words navigation.test.mjs searches for, and names a reader looks up. */
@@ -165,6 +166,141 @@ test("a ?search= address searches, and a result followed highlights the word", a
     await assert.doesNotReject(marked.first().waitFor({ timeout: 15_000 }), `${href}: nothing highlighted`);
     const words = await marked.allTextContents();
     assert.ok(words.every((w) => w.toLowerCase().startsWith("reactor")), words.join(", "));
+    await context.close();
+    assert.deepEqual(problems.console, []);
+});
+
+// The Chinese edition (zh-CN/), whose index holds pairs of characters (tools/mdbook-finish's
+// search_cjk.rs) and whose pages load theme/search-cjk.js with mdBook's search scripts, to cut a
+// query the same way and make each teaser from the text around the match.
+const CHINESE = "zh-CN";
+const CASES = JSON.parse(readFileSync(new URL("./search-cjk-cases.json", import.meta.url), "utf8"));
+
+/**
+ * What a reader of the Chinese edition searches for, and the pages a result must be on (at least
+ * one result on one of them): chapter 15 builds a waker, 11 to 14 are the pinning chapters.
+ */
+const CHINESE_TERMS = [
+    { term: "唤醒器", pages: ["ch15-00-building-a-waker.html"] },
+    { term: "固定", pages: ["ch11-00-self-referential-futures.html", "ch12-00-three-ways-out.html",
+        "ch13-00-pin-in-practice.html", "ch14-00-pin-projection.html"] },
+    { term: "执行器", pages: ["ch16-00-a-simple-executor.html", "ch17-00-an-executor-with-wakers.html"] },
+    { term: "状态机", pages: ["ch08-00-from-async-fn-to-enum.html"] },
+    // Two words written together, as a reader types them.
+    { term: "唤醒丢失", pages: ["ch06-00-waiting-for-a-future.html", "ch17-00-an-executor-with-wakers.html"] },
+    { term: "自引用", pages: ["ch11-00-self-referential-futures.html"] },
+    // One character, which the index holds only inside pairs (互斥锁: 互斥, 斥锁).
+    { term: "锁", pages: ["ch21-00-async-keyboard-input.html"] },
+    // English names in the Chinese text keep English's stemming.
+    { term: "poll", pages: ["ch06-00-waiting-for-a-future.html"] },
+    { term: "RawWakerVTable", pages: ["ch15-00-building-a-waker.html"] },
+];
+
+/** A built page's text as the index reads it, lower-cased, its entities decoded, its whitespace one space. */
+function shownText(file) {
+    return visibleText(file)
+        .replace(/&(quot|#34|#39|#x27|nbsp);/g, (entity) =>
+            ({ "&quot;": "\"", "&#34;": "\"", "&#39;": "'", "&#x27;": "'", "&nbsp;": "\u00a0" })[entity])
+        .replace(/\s+/g, " ");
+}
+
+/** The Chinese edition's index page, with search opened and its scripts counted as requested. */
+async function chineseSearch() {
+    let html;
+    try {
+        html = readBookFile(`${CHINESE}/index.html`);
+    } catch {
+        assert.fail(`the site has no ${CHINESE}/index.html: the browser suite tests the whole site, every edition`);
+    }
+    assert.match(html, /<html lang="zh-CN"/);
+    const opened = await openPage(browser);
+    const requested = [];
+    opened.page.on("request", (request) => {
+        const found = new URL(request.url()).pathname.match(/\/(search-cjk|searcher|searchindex)-[0-9a-f]+\.js$/);
+        if (found) {
+            requested.push(found[1]);
+        }
+    });
+    await opened.page.goto(url(`${CHINESE}/index.html`));
+    await opened.page.locator("#mdbook-search-toggle").click();
+    return { ...opened, requested, bar: opened.page.locator("#mdbook-searchbar") };
+}
+
+test("the Chinese edition's pages cut every shared case as its index was cut", async () => {
+    const { context, page, problems, bar, requested } = await chineseSearch();
+    await bar.fill("唤醒器");
+    await bar.dispatchEvent("keyup");
+    await resultsFor(page, "唤醒器");
+    assert.ok(requested.includes("search-cjk"), `search-cjk.js was not loaded: ${requested.join(", ")}`);
+    const { pipeline, cut } = await page.evaluate((cases) => {
+        const names = window.search.index.pipeline;
+        const run = window.elasticlunr.Pipeline.load(names);
+        return {
+            pipeline: names,
+            cut: cases.map(({ text }) => {
+                const tokens = window.elasticlunr.tokenizer(text);
+                return { text, tokens, indexed: run.run(tokens) };
+            }),
+        };
+    }, CASES);
+    assert.deepEqual(pipeline, ["trimmer-cjk", "stopWordFilter", "stemmer-cjk"]);
+    assert.deepEqual(cut, CASES.map(({ text, tokens, indexed }) => ({ text, tokens, indexed })));
+    await context.close();
+    assert.deepEqual(problems.console, []);
+});
+
+test("Chinese search finds each term on the pages about it, with a teaser of the text around it", async () => {
+    const { context, page, problems, bar } = await chineseSearch();
+    for (const { term, pages } of CHINESE_TERMS) {
+        // Chinese is typed through an input method, which puts the words in the bar and ends with
+        // the key that picks them (searcher.js searches on key-up); Playwright types characters
+        // that no key makes without key events.
+        await bar.fill(term);
+        await bar.dispatchEvent("keyup");
+        assert.ok((await resultsFor(page, term)) > 0, `searching for "${term}" found nothing`);
+        const results = await page.locator("#mdbook-searchresults li").evaluateAll((items) =>
+            items.map((li) => ({
+                href: li.querySelector("a").getAttribute("href"),
+                teaser: li.querySelector(".teaser").textContent,
+                marked: [...li.querySelectorAll(".teaser em")].map((em) => em.textContent),
+            })),
+        );
+        const found = results.map((r) => r.href.split(/[?#]/)[0].split("/").pop());
+        assert.ok(
+            found.some((file) => pages.includes(file)),
+            `searching for "${term}" found ${[...new Set(found)].join(", ")}, none of ${pages.join(", ")}`,
+        );
+        // (A section found by its title or breadcrumbs alone has nothing marked.)
+        for (const { href, teaser } of results) {
+            const file = new URL(href, page.url()).pathname.split("/").slice(-2).join("/");
+            assert.ok(file.startsWith(`${CHINESE}/`), `"${term}": ${href} leaves the Chinese edition`);
+            // Quoted from the page as shown (each stretch between spaces: a diagram's labels are
+            // read once, in the drawing's order), a part of the section, not all of it.
+            const shown = shownText(file);
+            const missing = teaser.toLowerCase().split(/\s+/).filter((part) => part !== "" && !shown.includes(part));
+            assert.deepEqual(missing, [], `"${term}": the teaser for ${href} quotes what its page does not show`);
+            assert.ok([...teaser].length <= 140, `"${term}": the teaser for ${href} is ${[...teaser].length} characters long`);
+        }
+        // A teaser among the first three marks the term itself.
+        const first = results.slice(0, 3).flatMap((r) => r.marked.map((m) => m.toLowerCase()));
+        assert.ok(first.some((m) => m.includes(term.toLowerCase())), `"${term}": the first teasers mark ${first.join(", ")}`);
+    }
+    await context.close();
+    assert.deepEqual(problems.console, []);
+});
+
+test("a Chinese result followed highlights the term on its page", async () => {
+    const { context, page, problems, bar } = await chineseSearch();
+    await bar.fill("唤醒器");
+    await bar.dispatchEvent("keyup");
+    assert.ok((await resultsFor(page, "唤醒器")) > 0);
+    const first = page.locator("#mdbook-searchresults li a").first();
+    await Promise.all([page.waitForURL(/highlight=/), first.click()]);
+    assert.match(page.url(), new RegExp(`/${CHINESE}/`));
+    const marked = page.locator("#mdbook-content mark");
+    await assert.doesNotReject(marked.first().waitFor({ timeout: 15_000 }), "nothing highlighted");
+    const words = await marked.allTextContents();
+    assert.ok(words.every((w) => w === "唤醒器"), words.join(", "));
     await context.close();
     assert.deepEqual(problems.console, []);
 });

@@ -13,10 +13,13 @@
 //! - `search_index`: mdBook's search index rebuilt from the text a reader sees (no hidden lines,
 //!   each diagram's labels once), its documents made from the chapters (`search_chapters`) when
 //!   book.toml turns mdBook's indexing off, and checked against the Async Book's size per word
-//!   (helped by `search_page`, `search_index_file` and `cached_english`); it runs on the main
+//!   (helped by `search_page`, `search_index_file` and `cached_english`); an edition in Chinese,
+//!   Japanese or Korean is indexed in pairs of characters, with a budget per character
+//!   (`search_cjk`); it runs on the main
 //!   thread, from a copy of the pages, while the other jobs, which change the pages, run on a
 //!   thread of their own; the pages that name the index are given its new name after them;
-//! - `search_scripts`: mdBook's search scripts loaded when the reader opens search;
+//! - `search_scripts`: mdBook's search scripts loaded when the reader opens search (and, in a CJK
+//!   edition, theme/search-cjk.js with them);
 //! - `head_scripts`: the `additional-js` files theme/head.hbs loads in `<head>` (listed in
 //!   `[output.html-finish] head-scripts`) taken off the end of every page, where mdBook also puts
 //!   them, and those only Rust code needs (`code-scripts`) taken off the pages without any;
@@ -37,6 +40,7 @@ mod language_picker;
 mod pages;
 mod print_page;
 mod search_chapters;
+mod search_cjk;
 mod search_index;
 mod search_index_file;
 mod search_page;
@@ -72,6 +76,7 @@ fn run() -> Result<()> {
     let search = &settings.search;
     search_chapters::check_settings(&search.chapter)?;
     let book = context.book.chapters();
+    let words = search_index::Words::of(context.config.book.language.as_deref());
     let chapters: Vec<Page> = match search.enable {
         true => pages
             .iter()
@@ -82,9 +87,9 @@ fn run() -> Result<()> {
     };
     let (index, jobs) = std::thread::scope(|scope| {
         let jobs = scope.spawn(|| other_jobs(&context, &html, &mut pages));
-        let index = search
-            .enable
-            .then(|| search_index::finish(&html, &chapters, &book, search.heading_split_level));
+        let index = search.enable.then(|| {
+            search_index::finish(&html, &chapters, &book, search.heading_split_level, words)
+        });
         let jobs = jobs
             .join()
             .unwrap_or_else(|_| Err(anyhow::anyhow!("a job on the pages panicked")));
@@ -136,9 +141,13 @@ fn other_jobs(context: &RenderContext, html: &Path, pages: &mut [Page]) -> Resul
             .additional_js
             .iter()
             .any(|js| js == Path::new(search_scripts::LOADER));
+        let cjk = match search_index::Words::of(context.config.book.language.as_deref()) {
+            search_index::Words::Cjk => Some(search_scripts::copy_cjk_script(&context.root, html)?),
+            search_index::Words::English => None,
+        };
         let mut rewritten = 0;
         for page in pages.iter_mut() {
-            rewritten += usize::from(search_scripts::finish(page)?);
+            rewritten += usize::from(search_scripts::finish(page, cjk.as_deref())?);
         }
         if rewritten > 0 && !listed {
             bail!(
@@ -173,7 +182,12 @@ fn other_jobs(context: &RenderContext, html: &Path, pages: &mut [Page]) -> Resul
     ));
     if let Some(picker) = &own.language_picker {
         let editions = language_picker::editions(picker, &context.root)?;
-        let current = context.config.book.language.as_deref().unwrap_or(&picker.source);
+        let current = context
+            .config
+            .book
+            .language
+            .as_deref()
+            .unwrap_or(&picker.source);
         let linked = language_picker::finish(pages, &editions, current)?;
         said.push(format!("a language picker on {linked} pages"));
     }

@@ -36,10 +36,11 @@ use crate::cached_english::CachedEnglish;
 use crate::context::Chapter;
 use crate::pages::Page;
 use crate::search_chapters::{self, Made};
+use crate::search_cjk::{self, Cjk};
 use crate::search_index_file::{self, Document, Stored, StoredDocument};
 use crate::search_page::{self, Section};
 use anyhow::{Context, Result, bail};
-use elasticlunr::IndexBuilder;
+use elasticlunr::{IndexBuilder, Language};
 use sha2::{Digest, Sha256};
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -53,15 +54,59 @@ use std::path::{Path, PathBuf};
 /// asks that this book's index be no bigger per word.
 const ANCHOR_BYTES_PER_WORD: f64 = 34.07;
 
+/// The budget of an edition in Chinese, Japanese or Korean, in bytes per character of the text
+/// it indexes (the same text as above, its characters other than whitespace counted: words mean
+/// little in text without spaces, and each character gives one pair). The zh-CN edition's index
+/// measured 8.81 on 2026-12-05 (4,781,265 bytes for 542,529 characters; gzip -9: 740,270): 1.77
+/// bytes a character for the stored text (three bytes a CJK character in UTF-8, the code and
+/// English terms one), 7.0 for the inverted index, about one posting (`"12":{"tf":1.0}`) per pair
+/// of each section. The budget leaves 10% over that: text a reader does not see (hidden lines
+/// made the English index three times its size), or single characters indexed beside the pairs
+/// (11.05 bytes a character, measured the same day), fails the build.
+const CJK_BYTES_PER_CHARACTER: f64 = 9.7;
+
+/// How the text is cut into the words of the index: as mdBook cuts English, or in pairs of
+/// characters for an edition in Chinese, Japanese or Korean (`crate::search_cjk`).
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum Words {
+    English,
+    Cjk,
+}
+
+impl Words {
+    /// The words of an edition in `language` (book.toml's `book.language`; none is English).
+    pub fn of(language: Option<&str>) -> Words {
+        match language.is_some_and(search_cjk::is_cjk_language) {
+            true => Words::Cjk,
+            false => Words::English,
+        }
+    }
+}
+
 /// Rewrites the index (see [`rewrite`]), says what it did in one line, and fails when the result
-/// is bigger per word of text than the Async Book's. Gives the file's old name and its new one.
+/// is bigger per word of text than the Async Book's (an English edition) or per character than
+/// [`CJK_BYTES_PER_CHARACTER`] (a CJK edition). Gives the file's old name and its new one.
 pub fn finish(
     html: &Path,
     pages: &[Page],
     chapters: &[&Chapter],
     split_level: u8,
+    words: Words,
 ) -> Result<(String, String)> {
-    let done = rewrite(html, pages, chapters, split_level)?;
+    let done = rewrite(html, pages, chapters, split_level, words)?;
+    if words == Words::Cjk {
+        eprintln!(
+            "mdbook-finish: {} written without hidden lines, in pairs of CJK characters: {} documents, {} characters, \
+             {} KB, {:.2} bytes per character (budget {CJK_BYTES_PER_CHARACTER})",
+            name_of(&done.file),
+            done.documents,
+            done.characters,
+            done.after / 1000,
+            done.after as f64 / done.characters.max(1) as f64,
+        );
+        check_cjk_size(done.after, done.characters)?;
+        return Ok((done.old, name_of(&done.file)));
+    }
     let per_word = done.after as f64 / done.words.max(1) as f64;
     let source = match done.made {
         true => "documents made from the chapters, mdBook's indexing off".to_string(),
@@ -95,6 +140,18 @@ fn check_size(bytes: usize, words: usize) -> Result<()> {
     Ok(())
 }
 
+fn check_cjk_size(bytes: usize, characters: usize) -> Result<()> {
+    let per_character = bytes as f64 / characters.max(1) as f64;
+    if per_character > CJK_BYTES_PER_CHARACTER {
+        bail!(
+            "the search index is {per_character:.2} bytes per character of the text it indexes ({bytes} bytes, \
+             {characters} characters other than whitespace), more than the budget of {CJK_BYTES_PER_CHARACTER} for an \
+             edition in Chinese, Japanese or Korean: what new text is indexed that readers do not see?"
+        );
+    }
+    Ok(())
+}
+
 /// The longest token mdBook indexes.
 const MAX_TOKEN: usize = 80;
 
@@ -111,6 +168,8 @@ pub struct Rewritten {
     /// Words of the text a reader sees on the indexed pages: headings and sections, no hidden
     /// lines, no scripts or styles.
     pub words: usize,
+    /// Characters of that text, whitespace not counted.
+    pub characters: usize,
 }
 
 /// Rewrites the search index in `html` (a built HTML book, whose pages are `pages`) without the
@@ -125,6 +184,7 @@ pub fn rewrite(
     pages: &[Page],
     chapters: &[&Chapter],
     split_level: u8,
+    words: Words,
 ) -> Result<Rewritten> {
     let file = find(html)?;
     let text = std::fs::read_to_string(&file)
@@ -137,7 +197,7 @@ pub fn rewrite(
     })?;
     let from_chapters = stored.doc_urls.is_empty();
     let made;
-    let (documents, words) = if from_chapters {
+    let (documents, counted) = if from_chapters {
         made = search_chapters::documents(chapters, pages, split_level)?;
         stored.doc_urls = made.iter().map(|m| m.url.clone()).collect();
         documents_made(&made)
@@ -146,7 +206,7 @@ pub fn rewrite(
             .with_context(|| format!("cannot rebuild {}", file.display()))?
     };
     let documents_count = stored.doc_urls.len();
-    let indexes = index(&documents)?;
+    let indexes = index(&documents, words)?;
     let out = search_index_file::encode(&stored, &FIELDS, &indexes, &documents)
         .with_context(|| format!("cannot write {}", file.display()))?;
     let renamed = html.join(file_name(&out));
@@ -159,7 +219,8 @@ pub fn rewrite(
         before: text.len(),
         after: out.len(),
         documents: documents_count,
-        words,
+        words: counted.words,
+        characters: counted.characters,
     })
 }
 
@@ -211,9 +272,32 @@ pub fn rename_references(html: &Path, pages: &mut [Page], old: &str, new: &str) 
 
 /// The name mdBook gives a search index holding `content`.
 fn file_name(content: &str) -> String {
-    let digest = Sha256::digest(content.as_bytes());
+    hashed_name("searchindex", ".js", content.as_bytes())
+}
+
+/// The name mdBook gives its copy of a file `<name><suffix>` holding `content`:
+/// `<name>-<hash><suffix>`, the hash the first 4 bytes of its SHA-256 in hex.
+pub fn hashed_name(name: &str, suffix: &str, content: &[u8]) -> String {
+    let digest = Sha256::digest(content);
     let hex: String = digest[..4].iter().map(|b| format!("{b:02x}")).collect();
-    format!("searchindex-{hex}.js")
+    format!("{name}-{hex}{suffix}")
+}
+
+/// How much text a reader sees in the indexed documents.
+#[derive(Default)]
+struct Counted {
+    words: usize,
+    /// Characters other than whitespace.
+    characters: usize,
+}
+
+impl Counted {
+    fn add(&mut self, heading: &str, visible: &str) {
+        for text in [heading, visible] {
+            self.words += text.split_whitespace().count();
+            self.characters += text.chars().filter(|c| !c.is_whitespace()).count();
+        }
+    }
 }
 
 fn name_of(file: &Path) -> String {
@@ -223,16 +307,15 @@ fn name_of(file: &Path) -> String {
         .to_string()
 }
 
-/// The documents made from the chapters, with the text a reader sees, and its words.
-fn documents_made(made: &[Made]) -> (Vec<Document<'_>>, usize) {
-    let mut words = 0;
+/// The documents made from the chapters, with the text a reader sees, and how much it is.
+fn documents_made(made: &[Made]) -> (Vec<Document<'_>>, Counted) {
+    let mut counted = Counted::default();
     let documents = made
         .iter()
         .enumerate()
         .map(|(number, m)| {
             let visible = collapse(m.section.visible.trim());
-            words +=
-                m.section.heading.split_whitespace().count() + visible.split_whitespace().count();
+            counted.add(&m.section.heading, &visible);
             Document {
                 body: visible,
                 breadcrumbs: &m.breadcrumbs,
@@ -241,7 +324,7 @@ fn documents_made(made: &[Made]) -> (Vec<Document<'_>>, usize) {
             }
         })
         .collect();
-    (documents, words)
+    (documents, counted)
 }
 
 /// The one `searchindex-<hash>.js` of the book.
@@ -274,17 +357,17 @@ fn find(html: &Path) -> Result<PathBuf> {
 }
 
 /// The documents mdBook stored, at the same addresses, each with the text a reader sees; and how
-/// many words they show. Every document's full text, as read from its page, must be the text
+/// much text they show. Every document's full text, as read from its page, must be the text
 /// mdBook stored, or nothing is written.
 fn checked<'a>(
     book: &[Page],
     stored: &'a Stored,
     split_level: u8,
-) -> Result<(Vec<Document<'a>>, usize)> {
+) -> Result<(Vec<Document<'a>>, Counted)> {
     let urls = &stored.doc_urls;
     let docs = &stored.index.document_store.docs;
     let mut pages: HashMap<&str, (Vec<Section>, usize)> = HashMap::new();
-    let mut words = 0;
+    let mut counted = Counted::default();
     let mut documents = Vec::with_capacity(urls.len());
     for (number, url) in urls.iter().enumerate() {
         let (page, id) = url.split_once('#').unwrap_or((url, ""));
@@ -343,7 +426,7 @@ fn checked<'a>(
             );
         }
         let visible = collapse(section.visible.trim());
-        words += section.heading.split_whitespace().count() + visible.split_whitespace().count();
+        counted.add(&section.heading, &visible);
         documents.push(Document {
             body: visible,
             breadcrumbs,
@@ -359,7 +442,7 @@ fn checked<'a>(
             );
         }
     }
-    Ok((documents, words))
+    Ok((documents, counted))
 }
 
 /// The fields mdBook 0.5.4 indexes, in its order.
@@ -375,7 +458,7 @@ const FIELDS: [&str; 3] = ["title", "body", "breadcrumbs"];
 /// index the body field also holds the title's words and the breadcrumbs field holds the title's
 /// and the body's, the whole text indexed twice. elasticlunr.js, which searches the index,
 /// indexes each field on its own, and so does this.
-fn index(documents: &[Document]) -> Result<Vec<String>> {
+fn index(documents: &[Document], words: Words) -> Result<Vec<String>> {
     let total: usize = documents.iter().map(|d| d.body.len()).sum();
     let mut seen = 0;
     let half = documents
@@ -388,11 +471,12 @@ fn index(documents: &[Document]) -> Result<Vec<String>> {
     let (first, second) = documents.split_at(half);
     let english = CachedEnglish::new();
     std::thread::scope(|scope| {
-        let bodies = scope.spawn(|| field_index("body", first, |d| &d.body, &english));
+        let english = &english;
+        let bodies = scope.spawn(|| field_index("body", first, |d| &d.body, english, words));
         let mut indexes = vec![
-            field_index("title", documents, |d| d.title, &english),
-            field_index("breadcrumbs", documents, |d| d.breadcrumbs, &english),
-            field_index("body", second, |d| &d.body, &english),
+            field_index("title", documents, |d| d.title, english, words),
+            field_index("breadcrumbs", documents, |d| d.breadcrumbs, english, words),
+            field_index("body", second, |d| &d.body, english, words),
         ];
         indexes.push(bodies.join().unwrap_or_else(|_| {
             Err(anyhow::anyhow!(
@@ -404,24 +488,32 @@ fn index(documents: &[Document]) -> Result<Vec<String>> {
 }
 
 /// The index of one field of `documents`, `text` of each, with mdBook's tokenizer and language
-/// (English, here with a cache of its stems shared by every index built with `english`),
-/// serialized by elasticlunr-rs. It keeps no documents (they are written from
-/// `Rebuilt::documents`).
+/// (English, here with a cache of its stems shared by every index built with `english`), or, in
+/// a CJK edition, with pairs of CJK characters (`crate::search_cjk`), serialized by
+/// elasticlunr-rs. It keeps no documents (they are written from `Rebuilt::documents`).
 fn field_index(
     field: &str,
     documents: &[Document],
     text: impl for<'d> Fn(&'d Document) -> &'d str,
     english: &CachedEnglish,
+    words: Words,
 ) -> Result<String> {
-    let mut index = IndexBuilder::with_language(Box::new(english.clone()))
+    let (language, tokenizer): (Box<dyn Language>, Tokenizer) = match words {
+        Words::English => (Box::new(english.clone()), tokenize),
+        Words::Cjk => (Box::new(Cjk::new(english.clone())), search_cjk::tokenize),
+    };
+    let mut index = IndexBuilder::with_language(language)
         .save_docs(false)
-        .add_field_with_tokenizer(field, Box::new(tokenize))
+        .add_field_with_tokenizer(field, Box::new(tokenizer))
         .build();
     for document in documents {
         index.add_doc(&document.id, [text(document)]);
     }
     Ok(serde_json::to_string(&index)?)
 }
+
+/// How a field's text is cut into tokens.
+type Tokenizer = fn(&str) -> Vec<String>;
 
 /// Words as mdBook 0.5.4 cuts them: at whitespace and hyphens, lower-cased, none longer than 80
 /// bytes.
@@ -462,6 +554,39 @@ mod tests {
         assert!(check_size(3408, 100).is_err());
     }
 
+    #[test]
+    fn fails_above_the_cjk_budget_per_character() {
+        assert!(check_cjk_size(970, 100).is_ok());
+        let error = check_cjk_size(971, 100).unwrap_err().to_string();
+        assert!(error.contains("9.71 bytes per character"), "{error}");
+        assert!(error.contains("971 bytes, 100 characters"), "{error}");
+    }
+
+    #[test]
+    fn indexes_a_cjk_edition_in_pairs_and_english_as_before() {
+        assert_eq!(Words::of(Some("zh-CN")), Words::Cjk);
+        assert_eq!(Words::of(Some("en")), Words::English);
+        assert_eq!(Words::of(None), Words::English);
+        let documents = [Document {
+            body: "唤醒器（waker）被调用 polling".to_string(),
+            breadcrumbs: "书 » 唤醒",
+            id: "0".to_string(),
+            title: "构建唤醒器",
+        }];
+        let cjk = index(&documents, Words::Cjk).unwrap().join("");
+        for token in [
+            "\"唤\":{\"docs\":{},\"df\":0,\"醒\"",
+            "\"醒\":{\"docs\":{},\"df\":0,\"器\"",
+            "\"l\":{\"docs\":{\"0\"",
+        ] {
+            assert!(cjk.contains(token), "{token} not in {cjk}");
+        }
+        assert!(cjk.contains(r#""pipeline":["trimmer-cjk","stopWordFilter","stemmer-cjk"]"#));
+        let english = index(&documents, Words::English).unwrap().join("");
+        assert!(english.contains(r#""pipeline":["trimmer","stopWordFilter","stemmer"]"#));
+        assert!(!english.contains("\"醒\":{\"docs\":{},\"df\":0,\"器\""));
+    }
+
     /// A one-page book as mdBook 0.5.4 indexes it: its hidden line is in the stored text and,
     /// in the rebuilt index, neither in the text nor in the words; each field holds its own words.
     #[test]
@@ -479,9 +604,9 @@ mod tests {
             "doc_urls": ["a.html#top"], "index": {"documentStore": {"docs": {"0":
             {"id": "0", "title": "Readiness", "body": body, "breadcrumbs": "Book » Readiness"}}}}});
         let stored: Stored = serde_json::from_value(json).unwrap();
-        let (documents, words) = checked(&[page], &stored, 3).unwrap();
-        assert_eq!(words, 3);
-        let indexes = index(&documents).unwrap();
+        let (documents, counted) = checked(&[page], &stored, 3).unwrap();
+        assert_eq!((counted.words, counted.characters), (3, 20));
+        let indexes = index(&documents, Words::English).unwrap();
         let file = search_index_file::encode(&stored, &FIELDS, &indexes, &documents).unwrap();
         let file: serde_json::Value = search_index_file::decode(&file).unwrap();
         let index = &file["index"];

@@ -7,12 +7,20 @@
 //! (`theme/search-loader.js`, which book.toml's `additional-js` puts on every page) in a
 //! `data-search-scripts` attribute on its `<script>` element. The loader adds them, in the same
 //! order, when the reader opens search (see that file). mdBook's files are not changed.
+//!
+//! An edition in Chinese, Japanese or Korean gets one more script, `theme/search-cjk.js`, which
+//! cuts a query as its index was cut (`crate::search_cjk`): this job copies it from the book's
+//! folder into the HTML book's `theme/`, named after its content as mdBook names its copies, and
+//! lists it right after elasticlunr. The English edition's pages do not change.
 
 use crate::pages::Page;
-use anyhow::{Result, bail};
+use anyhow::{Context, Result, bail};
+use std::path::Path;
 
 /// The loader's file in `additional-js`, and the start of the name mdBook gives its copy.
 pub const LOADER: &str = "theme/search-loader.js";
+/// The script a CJK edition's search needs, in the book's folder.
+pub const CJK_SCRIPT: &str = "theme/search-cjk.js";
 const LOADER_NAME: &str = "search-loader";
 /// mdBook's search scripts, in the order its pages load them: the name each file's hashed copy
 /// starts with, and how it ends.
@@ -24,9 +32,28 @@ const SCRIPTS: [(&str, &str); 3] = [
 const OPEN: &str = "<script src=\"";
 const CLOSE: &str = "\"></script>";
 
-/// Rewrites `page`; says whether it held the search scripts.
-pub fn finish(page: &mut Page) -> Result<bool> {
-    let Some(html) = rewrite(&page.html).map_err(|e| e.context(page.name.clone()))? else {
+/// Copies [`CJK_SCRIPT`] from the book's folder `root` into the HTML book `html`, under the
+/// name mdBook would give it (`theme/search-cjk-<hash>.js`); gives that name.
+pub fn copy_cjk_script(root: &Path, html: &Path) -> Result<String> {
+    let source = root.join(CJK_SCRIPT);
+    let text = std::fs::read(&source).with_context(|| {
+        format!(
+            "cannot read {}, which search needs in an edition in Chinese, Japanese or Korean",
+            source.display()
+        )
+    })?;
+    let name = crate::search_index::hashed_name("search-cjk", ".js", &text);
+    let copy = html.join("theme").join(&name);
+    std::fs::create_dir_all(html.join("theme"))
+        .and_then(|()| std::fs::write(&copy, &text))
+        .with_context(|| format!("cannot write {}", copy.display()))?;
+    Ok(name)
+}
+
+/// Rewrites `page`, listing `cjk` (the name [`copy_cjk_script`] gave, in a CJK edition) after
+/// elasticlunr; says whether it held the search scripts.
+pub fn finish(page: &mut Page, cjk: Option<&str>) -> Result<bool> {
+    let Some(html) = rewrite(&page.html, cjk).map_err(|e| e.context(page.name.clone()))? else {
         return Ok(false);
     };
     page.set(html);
@@ -42,8 +69,9 @@ pub struct Element {
     pub src: String,
 }
 
-/// `html` with its search scripts handed to the loader, or `None` when it has none.
-fn rewrite(html: &str) -> Result<Option<String>> {
+/// `html` with its search scripts handed to the loader (with `cjk`, in the loader's folder, after
+/// elasticlunr), or `None` when it has none.
+fn rewrite(html: &str, cjk: Option<&str>) -> Result<Option<String>> {
     let elements = script_elements(html);
     let named = |name: &str, suffix: &str| {
         elements
@@ -90,7 +118,11 @@ fn rewrite(html: &str) -> Result<Option<String>> {
     if loader.start < scripts[2].end {
         bail!("{LOADER} is loaded before mdBook's search scripts; expected after them");
     }
-    let sources: Vec<&str> = scripts.iter().map(|e| e.src.as_str()).collect();
+    let mut sources: Vec<String> = scripts.iter().map(|e| e.src.clone()).collect();
+    if let Some(cjk) = cjk {
+        let folder = &loader.src[..loader.src.len() - file_name(&loader.src).len()];
+        sources.insert(1, format!("{folder}{cjk}"));
+    }
     let mut out = String::with_capacity(html.len());
     let mut at = 0;
     for script in &scripts {
@@ -165,7 +197,7 @@ mod tests {
 
     #[test]
     fn hands_the_three_scripts_to_the_loader_in_order() {
-        let out = rewrite(PAGE).unwrap().unwrap();
+        let out = rewrite(PAGE, None).unwrap().unwrap();
         assert_eq!(
             out,
             "<main>x</main>\n        <script>const a = 1;</script>\n        \
@@ -176,19 +208,34 @@ mod tests {
     }
 
     #[test]
+    fn lists_the_cjk_script_after_elasticlunr_from_the_loader_s_folder() {
+        let out = rewrite(PAGE, Some("search-cjk-5e6f7a8b.js"))
+            .unwrap()
+            .unwrap();
+        assert!(
+            out.contains(
+                " data-search-scripts=\"../elasticlunr-ef4e11c1.min.js ../theme/search-cjk-5e6f7a8b.js \
+                ../mark-09e88c2c.min.js ../searcher-09f2665d.js\""
+            ),
+            "{out}"
+        );
+    }
+
+    #[test]
     fn leaves_a_page_without_search_alone() {
         let page =
             "<script src=\"book.js\"></script><script src=\"theme/search-loader.js\"></script>";
-        assert!(rewrite(page).unwrap().is_none());
+        assert!(rewrite(page, None).unwrap().is_none());
+        assert!(rewrite(page, Some("search-cjk-1.js")).unwrap().is_none());
     }
 
     #[test]
     fn fails_without_the_loader_or_with_a_script_missing() {
         let no_loader = PAGE.replace("theme/search-loader-0a1b2c3d.js", "theme/other.js");
-        let error = rewrite(&no_loader).unwrap_err().to_string();
+        let error = rewrite(&no_loader, None).unwrap_err().to_string();
         assert!(error.contains("additional-js"), "{error}");
         let no_mark = PAGE.replace("mark-09e88c2c.min.js", "marker.js");
-        let error = rewrite(&no_mark).unwrap_err().to_string();
+        let error = rewrite(&no_mark, None).unwrap_err().to_string();
         assert!(
             error.contains("1 elasticlunr, 0 mark, 1 searcher"),
             "{error}"
