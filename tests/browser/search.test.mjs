@@ -226,7 +226,7 @@ async function chineseSearch() {
     return { ...opened, requested, bar: opened.page.locator("#mdbook-searchbar") };
 }
 
-test("the Chinese edition's pages cut every shared case as its index was cut", async () => {
+test("the Chinese edition's pages cut every shared case, and every document, as its index was cut", async () => {
     const { context, page, problems, bar, requested } = await chineseSearch();
     await bar.fill("唤醒器");
     await bar.dispatchEvent("keyup");
@@ -245,6 +245,29 @@ test("the Chinese edition's pages cut every shared case as its index was cut", a
     }, CASES);
     assert.deepEqual(pipeline, ["trimmer-cjk", "stopWordFilter", "stemmer-cjk"]);
     assert.deepEqual(cut, CASES.map(({ text, tokens, indexed }) => ({ text, tokens, indexed })));
+    // And on the whole edition: each field of each document, cut here, gives as many tokens as
+    // the index counted for it, and the index finds the document by each of them.
+    const differing = await page.evaluate(() => {
+        const { elasticlunr, search } = window;
+        const index = elasticlunr.Index.load(search.index);
+        const { docs, docInfo } = search.index.documentStore;
+        const found = [];
+        for (const field of search.index.fields) {
+            for (const [ref, doc] of Object.entries(docs)) {
+                const tokens = index.pipeline.run(elasticlunr.tokenizer(doc[field]));
+                if (tokens.length !== docInfo[ref][field]) {
+                    found.push(`${field} of ${ref}: ${tokens.length} tokens cut here, ${docInfo[ref][field]} indexed`);
+                    continue;
+                }
+                const missing = tokens.find((token) => !(ref in index.index[field].getDocs(token)));
+                if (missing !== undefined) {
+                    found.push(`${field} of ${ref}: ${missing} is not indexed`);
+                }
+            }
+        }
+        return found;
+    });
+    assert.deepEqual(differing.slice(0, 10), [], `${differing.length} fields cut differently from the index`);
     await context.close();
     assert.deepEqual(problems.console, []);
 });
