@@ -1,4 +1,5 @@
-// Accessibility: axe-core (pinned in package-lock.json) checks every page of the book with all its
+// Accessibility: axe-core (pinned in package-lock.json) checks every page of the site, each
+// translated edition's (under LANG/) as well as the English, with all its
 // rules in the light theme, and with the rules that depend on colours in navy, the dark theme
 // mdBook picks for readers whose system prefers dark (the other rules read the page's structure,
 // which is the same in every theme). Every violation fails, whatever axe's impact ("minor" to
@@ -11,7 +12,8 @@
 import assert from "node:assert/strict";
 import { createRequire } from "node:module";
 import { after, before, test } from "node:test";
-import { htmlFiles, launch, openPage, url } from "./support.mjs";
+import { basename } from "node:path";
+import { launch, openPage, siteHtmlFiles, url } from "./support.mjs";
 
 const AXE = createRequire(import.meta.url).resolve("axe-core/axe.min.js");
 /** The axe rules whose result depends on the theme's colours. */
@@ -49,7 +51,7 @@ async function audit(theme, rules) {
         localStorage.setItem("mdbook-theme", chosen);
     }, theme);
     const found = [];
-    const pages = htmlFiles().filter((file) => !SKIPPED.has(file));
+    const pages = siteHtmlFiles().filter((file) => !SKIPPED.has(basename(file)));
     assert.ok(pages.includes("index.html"), "book/html has no index.html");
     for (const file of pages) {
         await page.goto(url(file), { waitUntil: "load" });

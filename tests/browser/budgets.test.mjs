@@ -5,7 +5,8 @@
 // print.html. The baseline is built here, in the same run, so the two differ only by this book's
 // configuration, preprocessors and theme. Each page is loaded in a fresh context (empty cache),
 // and everything it requests from the book's server until the network is idle is counted: HTML,
-// CSS, scripts, fonts, images, and the search index if a first load fetches it.
+// CSS, scripts, fonts, images, and the search index if a first load fetches it. Each translated
+// edition's pages (under LANG/) are held to the same budget against the same stock English pages.
 import assert from "node:assert/strict";
 import { execFile, spawn } from "node:child_process";
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
@@ -15,7 +16,7 @@ import { join } from "node:path";
 import { after, before, test } from "node:test";
 import { promisify } from "node:util";
 import { gzipSync } from "node:zlib";
-import { BOOK_URL, REPO_ROOT, chapters, launch, openPage, readRepoFile } from "./support.mjs";
+import { ALL_EDITIONS, BOOK_URL, REPO_ROOT, chapters, launch, openPage, readRepoFile } from "./support.mjs";
 
 /** The mdBook the book is built with (ci/tools.toml pins it); the baseline is that mdBook, stock. */
 const STOCK_MDBOOK = readRepoFile("ci/tools.toml").match(/^mdbook\s*=\s*"([^"]+)"/m)?.[1];
@@ -200,24 +201,31 @@ function list(urls) {
 }
 
 /**
- * Every page to weigh: SUMMARY.md's chapters (introduction and appendices included), the 404
- * page, and print.html, each with the status it is served with.
+ * Every page to weigh, in every edition: SUMMARY.md's chapters (introduction and appendices
+ * included), the 404 page, and print.html, each with its address on our server (`path`, under
+ * LANG/ for a translated edition), the stock page it is weighed against (`stock`) and the status
+ * both are served with. The 404 page is what a missing address answers with, on both servers; a
+ * static host answers every missing address with the root's (English) 404.html, so an edition's
+ * own 404.html is weighed at its address.
  */
 function pages() {
-    return [
-        ...chapters().map((c) => ({ html: c.html, status: 200 })),
-        { html: "404.html", status: 404 },
-        { html: "print.html", status: 200 },
-    ];
+    return ALL_EDITIONS.flatMap((edition) => {
+        const at = (html) => (edition ? `${edition}/${html}` : html);
+        return [
+            ...chapters().map((c) => ({ html: at(c.html), path: at(c.html), stock: c.html, status: 200 })),
+            edition
+                ? { html: at("404.html"), path: at("404.html"), stock: "no-such-page.html", status: 200, stockStatus: 404 }
+                : { html: "404.html", path: "no-such-page.html", stock: "no-such-page.html", status: 404 },
+            { html: at("print.html"), path: at("print.html"), stock: "print.html", status: 200 },
+        ];
+    });
 }
 
-test("every page weighs at most half of stock mdBook's same page, raw and gzip", { timeout: 20 * 60_000 }, async (t) => {
+test("every page of every edition weighs at most half of stock mdBook's same page, raw and gzip", { timeout: 40 * 60_000 }, async (t) => {
     const rows = [];
-    for (const { html, status } of pages()) {
-        // The 404 page is what a missing address answers with, on both servers.
-        const path = html === "404.html" ? "no-such-page.html" : html;
+    for (const { html, path, stock, status, stockStatus = status } of pages()) {
         const ours = await weigh(new URL(path, BOOK_URL).href, status);
-        const base = await weigh(new URL(path, baseline.url).href, status);
+        const base = await weigh(new URL(stock, baseline.url).href, stockStatus);
         rows.push({ html, ours, base, ratioRaw: ours.raw / base.raw, ratioGzip: ours.gzip / base.gzip });
     }
 

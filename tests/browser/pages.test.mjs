@@ -1,8 +1,8 @@
-// Every page of the built book loads cleanly and stays on this machine (print.html's own checks
-// are in print.test.mjs).
+// Every page of the built site, every edition's (English at its root, each translation under
+// LANG/), loads cleanly and stays on this machine (print.html's own checks are in print.test.mjs).
 import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
-import { htmlFiles, launch, openPage, screenshot, url } from "./support.mjs";
+import { EDITIONS, launch, openPage, screenshot, siteHtmlFiles, url } from "./support.mjs";
 
 let browser;
 before(async () => {
@@ -12,9 +12,12 @@ after(async () => {
     await browser?.close();
 });
 
-test("every page loads with no console error and no request leaving this machine", async () => {
-    const pages = htmlFiles();
-    assert.ok(pages.includes("index.html"), "book/html has no index.html");
+test("every page of every edition loads with no console error and no request leaving this machine", async (t) => {
+    const pages = siteHtmlFiles();
+    for (const index of ["", ...EDITIONS.map((e) => `${e}/`)].map((e) => `${e}index.html`)) {
+        assert.ok(pages.includes(index), `the site has no ${index}`);
+    }
+    t.diagnostic(`${pages.length} pages of ${1 + EDITIONS.length} editions`);
     const { context, page, problems } = await openPage(browser);
     const broken = [];
     page.on("response", (response) => {

@@ -4,9 +4,11 @@
 import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
 import {
+    ALL_EDITIONS,
     BOOK_URL,
     RUNNER_URL,
     chapter,
+    editionUrl,
     htmlFiles,
     launch,
     normalize,
@@ -99,24 +101,27 @@ function pageWithAceBlock() {
     return pages.find((f) => f.startsWith("ch02-")) || pages[0];
 }
 
-test("Run on listing 2-1 shows its output.txt, from the local runner", async () => {
-    const ch02 = chapter("ch02-00-preemptive-multitasking.md", "listing 2-1's Run button");
-    const { context, page, problems } = await openPage(browser);
-    const toRunner = [];
-    page.on("request", (r) => r.url().startsWith(RUNNER_URL) && toRunner.push(new URL(r.url()).pathname));
-    await page.goto(url(ch02.html));
-    const block = await blockShowing(page, readRepoFile(`${LISTING}/src/main.rs`));
-    await block.scrollIntoViewIfNeeded();
-    const shown = await run(block);
-    assert.equal(normalize(shown), normalize(readRepoFile(`${LISTING}/output.txt`)));
-    // The crate list comes with the runner's address; the runner is asked only to run.
-    assert.ok(toRunner.includes("/evaluate.json") && !toRunner.includes("/meta/crates"), `runner saw ${toRunner}`);
-    await block.locator("code.result").scrollIntoViewIfNeeded();
-    await screenshot(page, "ch02-listing-2-1-run");
-    await context.close();
-    assert.deepEqual(problems.external, []);
-    assert.deepEqual(problems.console, []);
-});
+// In every edition: a translated one's code blocks are the English ones.
+for (const edition of ALL_EDITIONS) {
+    test(`Run on listing 2-1 shows its output.txt, from the local runner (${edition || "en"} edition)`, async () => {
+        const ch02 = chapter("ch02-00-preemptive-multitasking.md", "listing 2-1's Run button");
+        const { context, page, problems } = await openPage(browser);
+        const toRunner = [];
+        page.on("request", (r) => r.url().startsWith(RUNNER_URL) && toRunner.push(new URL(r.url()).pathname));
+        await page.goto(editionUrl(edition, ch02.html));
+        const block = await blockShowing(page, readRepoFile(`${LISTING}/src/main.rs`));
+        await block.scrollIntoViewIfNeeded();
+        const shown = await run(block);
+        assert.equal(normalize(shown), normalize(readRepoFile(`${LISTING}/output.txt`)));
+        // The crate list comes with the runner's address; the runner is asked only to run.
+        assert.ok(toRunner.includes("/evaluate.json") && !toRunner.includes("/meta/crates"), `runner saw ${toRunner}`);
+        await block.locator("code.result").scrollIntoViewIfNeeded();
+        await screenshot(page, `ch02-listing-2-1-run${edition ? `-${edition}` : ""}`);
+        await context.close();
+        assert.deepEqual(problems.external, []);
+        assert.deepEqual(problems.console, []);
+    });
+}
 
 test("an edited block runs the edited code, and a compile error shows as one", async (t) => {
     const ch02 = chapter("ch02-00-preemptive-multitasking.md", "editing a block");

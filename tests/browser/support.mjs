@@ -69,6 +69,11 @@ export function url(htmlFile) {
     return new URL(htmlFile, BOOK_URL).href;
 }
 
+/** The address of `htmlFile` (relative to an edition's root) in `edition` ("" for English). */
+export function editionUrl(edition, htmlFile) {
+    return url(edition ? `${edition}/${htmlFile}` : htmlFile);
+}
+
 export async function screenshot(page, name) {
     mkdirSync(SCREENSHOTS, { recursive: true });
     await page.screenshot({ path: join(SCREENSHOTS, `${name}.png`), fullPage: false });
@@ -108,18 +113,55 @@ export function chapter(md, why) {
     return found;
 }
 
-/** Every .html file of the built book, relative to it ("index.html", "ch05-00-….html", …). */
-export function htmlFiles(dir = BOOK_HTML) {
-    const files = [];
-    for (const entry of readdirSync(dir, { withFileTypes: true })) {
-        const path = join(dir, entry.name);
-        if (entry.isDirectory()) {
-            files.push(...htmlFiles(path));
-        } else if (entry.name.endsWith(".html")) {
-            files.push(relative(BOOK_HTML, path));
+/**
+ * The translated editions, one per po/LANG.po (the rule of xtask's i18n::languages), in name
+ * order; the site holds each one's pages under LANG/ (xtask/src/site.rs), which is checked here.
+ */
+export const EDITIONS = (() => {
+    const po = join(REPO_ROOT, "po");
+    const found = existsSync(po)
+        ? readdirSync(po)
+              .filter((name) => name.endsWith(".po"))
+              .map((name) => name.slice(0, -".po".length))
+              .sort()
+        : [];
+    for (const edition of found) {
+        if (!existsSync(join(BOOK_HTML, edition, "index.html"))) {
+            throw new Error(`po/${edition}.po is an edition, but the site has no ${edition}/index.html: build the whole site (xtask/src/site.rs)`);
         }
     }
+    return found;
+})();
+
+/** Every edition's code: the source (English, at the site's root, "") first, then each translation. */
+export const ALL_EDITIONS = ["", ...EDITIONS];
+
+/**
+ * Every .html file of one edition of the site ("" for English, at its root; "zh-CN" for the pages
+ * under zh-CN/), relative to the site ("index.html", "zh-CN/ch05-00-….html", …), so that url()
+ * takes them; the English edition's list leaves out the translated editions' folders.
+ */
+export function htmlFiles(edition = "") {
+    const files = [];
+    const walk = (dir, top) => {
+        for (const entry of readdirSync(dir, { withFileTypes: true })) {
+            const path = join(dir, entry.name);
+            if (entry.isDirectory()) {
+                if (!(top && EDITIONS.includes(entry.name))) {
+                    walk(path, false);
+                }
+            } else if (entry.name.endsWith(".html")) {
+                files.push(relative(BOOK_HTML, path));
+            }
+        }
+    };
+    walk(edition ? join(BOOK_HTML, edition) : BOOK_HTML, edition === "");
     return files.sort();
+}
+
+/** The .html files of every edition of the site, English first. */
+export function siteHtmlFiles() {
+    return ALL_EDITIONS.flatMap((edition) => htmlFiles(edition));
 }
 
 export function readBookFile(file) {
