@@ -136,7 +136,9 @@ fn test(root: &Path, args: &[String]) -> Result<()> {
                 .and_then(|()| search_index::check(root, &root.join("book/html")))
         }),
         ("translated editions (po/)", |root| {
-            i18n::check(root).and_then(|()| site::check_serve(root))
+            i18n::check(root)
+                .and_then(|()| search_index::check_editions(root))
+                .and_then(|()| site::check_serve(root))
         }),
         ("offline PDF", pdf::test),
         ("the book in a browser", browser::test),

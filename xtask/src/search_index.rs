@@ -8,24 +8,55 @@
 //! reads the value as JSON and puts an empty table in place of book.toml's), where mdbook-finish
 //! takes mdBook's documents and checks its reading of every page against them. The two index
 //! files must be the same, name and bytes, or this fails naming the first document that differs.
+//!
+//! Each translated edition ([`check_editions`]) is checked the same way, built again with its
+//! language: its documents are then mdBook's, and mdbook-finish cuts them into the edition's
+//! words both times (an edition in Chinese into pairs of characters: its search_cjk.rs), so the
+//! check holds the documents to mdBook's and the words to one tokenizer.
 
 use anyhow::{Context, Result, bail};
 use serde_json::Value;
 use std::path::Path;
 
+/// mdBook's own indexing turned back on (see the module's notes).
+const INDEXING_ON: (&str, &str) = ("MDBOOK_OUTPUT__HTML__SEARCH__CHAPTER", "{}");
+
 /// Builds the book with mdBook's indexing on and compares its search index with the one in
 /// `html` (the book just built).
 pub fn check(root: &Path, html: &Path) -> Result<()> {
     let scratch = root.join("target/search-index-check");
-    crate::book::build_with(
-        root,
+    crate::book::build_with(root, &scratch, &[INDEXING_ON])
+        .context("building the book with mdBook's search indexing on")?;
+    compare(
+        &index_file(html)?,
+        &index_file(&scratch.join("html"))?,
         &scratch,
-        &[("MDBOOK_OUTPUT__HTML__SEARCH__CHAPTER", "{}")],
     )
-    .context("building the book with mdBook's search indexing on")?;
-    let made = index_file(html)?;
-    let mdbook = index_file(&scratch.join("html"))?;
-    compare(&made, &mdbook)
+}
+
+/// [`check`] for each translated edition, whose pages `crate::i18n::check` built into
+/// `book/LANG/html`.
+pub fn check_editions(root: &Path) -> Result<()> {
+    for language in crate::i18n::languages(root)? {
+        let html = root.join("book").join(&language).join("html");
+        let scratch = root.join(format!("target/search-index-check-{language}"));
+        crate::book::build_with(
+            root,
+            &scratch,
+            &[INDEXING_ON, ("MDBOOK_BOOK__LANGUAGE", language.as_str())],
+        )
+        .with_context(|| {
+            format!("building the {language} edition with mdBook's search indexing on")
+        })?;
+        compare(
+            &index_file(&html)?,
+            &index_file(&scratch.join("html"))?,
+            &scratch,
+        )
+        .with_context(|| format!("the {language} edition's search index"))?;
+        eprintln!("the {language} edition's search index: mdBook's documents, the same file");
+    }
+    Ok(())
 }
 
 /// The name and text of the one `searchindex-*.js` in `html`.
@@ -52,16 +83,19 @@ fn index_file(html: &Path) -> Result<(String, String)> {
     Ok((name.clone(), text))
 }
 
-/// `made` (mdbook-finish's own documents) against `mdbook` (made of mdBook's), each a file's
-/// name and text: the same, or an error naming the first document that differs.
-fn compare(made: &(String, String), mdbook: &(String, String)) -> Result<()> {
+/// `made` (mdbook-finish's own documents) against `mdbook` (made of mdBook's, built in
+/// `scratch`), each a file's name and text: the same, or an error naming the first document that
+/// differs.
+fn compare(made: &(String, String), mdbook: &(String, String), scratch: &Path) -> Result<()> {
     if made == mdbook {
         return Ok(());
     }
     let what = format!(
         "the search index mdbook-finish made from the chapters ({}) is not the one it made from mdBook's \
-         documents ({}, built with MDBOOK_OUTPUT__HTML__SEARCH__CHAPTER='{{}}' in target/search-index-check)",
-        made.0, mdbook.0
+         documents ({}, built with MDBOOK_OUTPUT__HTML__SEARCH__CHAPTER='{{}}' in {})",
+        made.0,
+        mdbook.0,
+        scratch.display()
     );
     let (ours, theirs) = (decode(&made.1)?, decode(&mdbook.1)?);
     let urls = |index: &Value| index["doc_urls"].as_array().cloned().unwrap_or_default();
@@ -137,22 +171,23 @@ mod tests {
 
     #[test]
     fn names_the_first_document_that_differs() {
+        let scratch = Path::new("target/search-index-check");
         let mdbook = file(&[("a.html", "A's"), ("a.html#b", "B"), ("c.html", "C")]);
-        assert!(compare(&mdbook, &mdbook).is_ok());
+        assert!(compare(&mdbook, &mdbook, scratch).is_ok());
         let made = file(&[("a.html", "A's"), ("a.html#b", "B\\"), ("c.html", "C")]);
-        let error = compare(&made, &mdbook).unwrap_err().to_string();
+        let error = compare(&made, &mdbook, scratch).unwrap_err().to_string();
         assert!(error.contains("document 1 differs first"), "{error}");
         assert!(
             error.contains(r#"made:     "a.html#b" title: "B\\""#),
             "{error}"
         );
         let fewer = file(&[("a.html", "A's"), ("a.html#b", "B")]);
-        let error = compare(&fewer, &mdbook).unwrap_err().to_string();
+        let error = compare(&fewer, &mdbook, scratch).unwrap_err().to_string();
         assert!(error.contains("document 2 differs first"), "{error}");
         assert!(error.contains("made:     null title: null"), "{error}");
         let mut renamed = mdbook.clone();
         renamed.0 = "searchindex-1.js".to_string();
-        let error = compare(&renamed, &mdbook).unwrap_err().to_string();
+        let error = compare(&renamed, &mdbook, scratch).unwrap_err().to_string();
         assert!(error.contains("the documents are the same"), "{error}");
     }
 }
