@@ -207,7 +207,9 @@ pub fn check_serve(root: &Path) -> Result<()> {
     if languages.is_empty() {
         return Ok(());
     }
-    let port = crate::browser::free_port()?;
+    let port = std::net::TcpListener::bind("127.0.0.1:0")?
+        .local_addr()?
+        .port();
     let dest = root.join("target/serve-check");
     let _server = serve_command(root, port, Some(&dest))?.spawn()?;
     let started = Instant::now();
