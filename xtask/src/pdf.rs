@@ -282,6 +282,16 @@ fn check(root: &Path, pdf: &Path, edition: &Edition) -> Result<()> {
     )?;
 
     let text = Cmd::new("pdftotext").arg(pdf).arg("-").quiet().read()?;
+    if edition.translations.is_some() {
+        // The edition's text is in the PDF as text (searchable, copyable), not only as drawings.
+        let cjk = text
+            .chars()
+            .filter(|c| ('\u{4e00}'..='\u{9fff}').contains(c))
+            .count();
+        if cjk < 10_000 {
+            bail!("{name}: its text holds {cjk} CJK characters: the Chinese is not text");
+        }
+    }
     let diagram_word = check_diagrams(root, &chapters, edition, &name, &text)?;
     let printed = layout::read(pdf)?;
     check_margins(&printed, &name)?;
@@ -385,6 +395,8 @@ fn mermaid_label_word(source: &str) -> Option<String> {
     ];
     let label_text: String = source
         .lines()
+        // `%%` starts a comment, which mermaid does not draw.
+        .filter(|line| !line.trim_start().starts_with("%%"))
         .map(|line| {
             let line = line.trim();
             // `participant K as Kettle` shows "Kettle"; the rest of a line shows as written.
@@ -749,6 +761,9 @@ mod tests {
         let state =
             "stateDiagram-v2\n    [*] --> Start\n    Heating --> Heating: 40 degrees warmer";
         assert_eq!(mermaid_label_word(state).as_deref(), Some("degrees"));
+        // A comment is not drawn.
+        let commented = "sequenceDiagram\n    %% Translators: labels stay bare\n    A->>B: wake";
+        assert_eq!(mermaid_label_word(commented).as_deref(), Some("wake"));
     }
 
     #[test]

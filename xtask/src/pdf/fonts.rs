@@ -97,19 +97,29 @@ fn resolve(folder: &str, target: &str) -> Option<String> {
 }
 
 /// Reads `pdffonts` output: every font is embedded and the book's faces are among them, and for a
-/// Chinese edition (`cjk`) a CJK face too (Noto Sans CJK, Debian's fonts-noto-cjk, which Chromium
-/// falls back to for Chinese text). Returns the names of the fonts embedded (without their subset
-/// tags).
+/// Chinese edition (`cjk`) the face its Chinese text is set in: Noto Sans CJK (Debian's
+/// fonts-noto-cjk, which Chromium falls back to for Chinese text). Its outlines are CFF, which
+/// Chromium's PDF writer (Skia) embeds as Type 3 fonts whose glyphs are drawn paths, unnamed; so a
+/// Chinese edition needs a named CJK face or Type 3 fonts with a ToUnicode map (the `uni` column:
+/// the Chinese text can be searched and copied). Returns the names of the fonts embedded (without
+/// their subset tags).
 pub fn check(pdffonts: &str, name: &str, cjk: bool) -> Result<Vec<String>> {
     let mut named = BTreeSet::new();
     let mut type3 = 0;
+    let mut type3_with_text = 0;
     for row in pdffonts.lines().skip(2) {
         let columns: Vec<&str> = row.split_whitespace().collect();
         if columns.len() >= 5 && columns[columns.len() - 5] != "yes" {
             bail!("{name}: a font is not embedded: {row}");
         }
         match columns.first() {
-            Some(&"[none]") => type3 += 1,
+            Some(&"[none]") => {
+                type3 += 1;
+                // name, type (2 words), encoding, emb, sub, uni, object, generation
+                if columns.len() >= 4 && columns[columns.len() - 3] == "yes" {
+                    type3_with_text += 1;
+                }
+            }
             // A subset is named "ABCDEF+OpenSans-Regular".
             Some(font) => {
                 named.insert(
@@ -126,7 +136,7 @@ pub fn check(pdffonts: &str, name: &str, cjk: bool) -> Result<Vec<String>> {
         .copied()
         .filter(|face| !named.contains(*face))
         .collect();
-    if cjk && !named.iter().any(|font| font.contains("CJK")) {
+    if cjk && type3_with_text == 0 && !named.iter().any(|font| font.contains("CJK")) {
         missing.push("a CJK face (Noto Sans CJK)");
     }
     if !missing.is_empty() {
@@ -199,5 +209,10 @@ mod tests {
                 .len(),
             5
         );
+        // As Chromium writes Noto Sans CJK: unnamed Type 3 fonts with a ToUnicode map.
+        let type3 = "[none] Type 3 Custom yes no yes 6 0\n";
+        assert!(check(&format!("{header}{book}{type3}"), "x.pdf", true).is_ok());
+        let no_text = "[none] Type 3 Custom yes no no 6 0\n";
+        assert!(check(&format!("{header}{book}{no_text}"), "x.pdf", true).is_err());
     }
 }
