@@ -200,7 +200,8 @@
             while (start < first && WORD.test(text.charAt(start - 1)) && WORD.test(text.charAt(start))) {
                 start++;
             }
-            while (/\s/.test(text.charAt(start)) && start < first) {
+            // Nor with what closes what came before (a listing's `}`, a full stop, a quote).
+            while (/[\s\p{Pe}\p{Pf}\p{Po}]/u.test(text.charAt(start)) && start < first) {
                 start++;
             }
             if (isLowSurrogate(text, start)) {
