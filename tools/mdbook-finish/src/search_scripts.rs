@@ -222,6 +222,24 @@ mod tests {
     }
 
     #[test]
+    fn copies_the_cjk_script_under_its_hashed_name_or_names_the_missing_file() {
+        let root = std::env::temp_dir().join(format!("mdbook-finish-cjk-{}", std::process::id()));
+        let html = root.join("book/html");
+        std::fs::create_dir_all(root.join("theme")).unwrap();
+        let error = copy_cjk_script(&root, &html).unwrap_err().to_string();
+        assert!(error.contains("theme/search-cjk.js"), "{error}");
+        std::fs::write(root.join(CJK_SCRIPT), "// pairs").unwrap();
+        let name = copy_cjk_script(&root, &html).unwrap();
+        assert!(
+            is_copy_of(&name, "search-cjk", ".js") && name != "search-cjk.js",
+            "{name}"
+        );
+        let copied = std::fs::read_to_string(html.join("theme").join(&name)).unwrap();
+        assert_eq!(copied, "// pairs");
+        std::fs::remove_dir_all(&root).unwrap();
+    }
+
+    #[test]
     fn leaves_a_page_without_search_alone() {
         let page =
             "<script src=\"book.js\"></script><script src=\"theme/search-loader.js\"></script>";
