@@ -211,24 +211,37 @@ pub fn check_serve(root: &Path) -> Result<()> {
         .local_addr()?
         .port();
     let dest = root.join("target/serve-check");
-    let _server = serve_command(root, port, Some(&dest))?.spawn()?;
+    let mut server = serve_command(root, port, Some(&dest))?.spawn()?;
+    // mdbook serve listens once its first build, every renderer's, is done: from its first
+    // answer on, every edition's pages are there.
     let started = Instant::now();
+    let mut last = String::from("no answer");
+    loop {
+        if let Some(status) = server.try_status() {
+            bail!("`cargo xtask serve`'s mdbook serve exited ({status}) before it served a page");
+        }
+        if started.elapsed() > Duration::from_secs(300) {
+            bail!("`cargo xtask serve` served no /index.html within 300 s (last: {last})");
+        }
+        match crate::plain_mdbook::fetch(port, "/index.html") {
+            Ok(page) if page.starts_with("HTTP/1.1 200") => break,
+            Ok(page) => last = page.lines().next().unwrap_or("").to_string(),
+            Err(error) => last = error.to_string(),
+        }
+        std::thread::sleep(Duration::from_millis(250));
+    }
     let mut editions = vec![String::new()];
     editions.extend(languages.iter().map(|l| format!("{l}/")));
-    let mut last = String::from("no answer");
     for edition in &editions {
         let path = format!("/{edition}index.html");
-        let page = loop {
-            if started.elapsed() > Duration::from_secs(300) {
-                bail!("`cargo xtask serve` served no {path} within 300 s (last: {last})");
-            }
-            match crate::plain_mdbook::fetch(port, &path) {
-                Ok(page) if page.starts_with("HTTP/1.1 200") => break page,
-                Ok(page) => last = page.lines().next().unwrap_or("").to_string(),
-                Err(error) => last = error.to_string(),
-            }
-            std::thread::sleep(Duration::from_millis(250));
-        };
+        let page = crate::plain_mdbook::fetch(port, &path)?;
+        if !page.starts_with("HTTP/1.1 200") {
+            bail!(
+                "`cargo xtask serve` serves the English pages but answers {path} with {}: are the \
+                 translated editions built into its folder (site.rs, `translations-renderer`)?",
+                page.lines().next().unwrap_or("nothing")
+            );
+        }
         let targets = picker_targets(&page);
         if targets.len() != editions.len() - 1 {
             bail!(
