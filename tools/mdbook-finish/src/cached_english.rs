@@ -51,23 +51,26 @@ impl Language for CachedEnglish {
     }
 
     fn make_pipeline(&self) -> Pipeline {
-        let mut pipeline = self.english.make_pipeline();
-        pipeline.queue = pipeline
-            .queue
-            .into_iter()
-            .map(|stage| -> Box<dyn PipelineFn> {
-                if stage.name() == STEMMER {
-                    Box::new(Cached {
-                        stage,
-                        results: Arc::clone(&self.stems),
-                    })
-                } else {
-                    stage
-                }
-            })
-            .collect();
-        pipeline
+        map_stages(self.english.make_pipeline(), |stage| {
+            if stage.name() == STEMMER {
+                Box::new(Cached {
+                    stage,
+                    results: Arc::clone(&self.stems),
+                })
+            } else {
+                stage
+            }
+        })
     }
+}
+
+/// `pipeline` with each stage replaced by what `wrap` makes of it (itself, or a stage around it).
+pub fn map_stages(
+    mut pipeline: Pipeline,
+    wrap: impl FnMut(Box<dyn PipelineFn>) -> Box<dyn PipelineFn>,
+) -> Pipeline {
+    pipeline.queue = pipeline.queue.into_iter().map(wrap).collect();
+    pipeline
 }
 
 /// A pipeline stage that remembers what it returned for each token.

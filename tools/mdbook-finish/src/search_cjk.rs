@@ -18,7 +18,7 @@
 //! its stages are renamed (`trimmer-cjk`, `stemmer-cjk`) so that the index names the pipeline
 //! the page must run, and theme/search-cjk.js registers functions of those names.
 
-use crate::cached_english::CachedEnglish;
+use crate::cached_english::{CachedEnglish, map_stages};
 use elasticlunr::Language;
 use elasticlunr::pipeline::{Pipeline, PipelineFn};
 
@@ -135,18 +135,12 @@ impl Language for Cjk {
     }
 
     fn make_pipeline(&self) -> Pipeline {
-        let mut pipeline = self.english.make_pipeline();
-        pipeline.queue = pipeline
-            .queue
-            .into_iter()
-            .map(|stage| -> Box<dyn PipelineFn> {
-                match PASSED.iter().find(|(english, _)| *english == stage.name()) {
-                    Some((_, name)) => Box::new(PassingCjk { stage, name }),
-                    None => stage,
-                }
-            })
-            .collect();
-        pipeline
+        map_stages(self.english.make_pipeline(), |stage| {
+            match PASSED.iter().find(|(english, _)| *english == stage.name()) {
+                Some((_, name)) => Box::new(PassingCjk { stage, name }),
+                None => stage,
+            }
+        })
     }
 }
 
