@@ -20,7 +20,8 @@ pub struct Cli {
 
 #[derive(Subcommand, Debug, PartialEq)]
 pub enum Job {
-    /// Install missing tools, build the book and serve it at http://localhost:3000
+    /// Install missing tools, build the book and serve it at http://localhost:3000 (each translated
+    /// edition at /LANG/), rebuilt and reloaded on changes
     Serve,
     /// Install missing tools, then run every check (what CI runs)
     Test {
