@@ -70,8 +70,46 @@ fn extract_template(root: &Path) -> Result<PathBuf> {
         "\n#: book.toml\nmsgid {}\nmsgstr \"\"\n",
         po_string(&description)
     ));
+    template.push_str(&ui_messages(root)?);
     std::fs::write(&pot, template)?;
     Ok(pot)
+}
+
+/// The English of the page around the chapters and of the scripts' messages: [`UI_STRINGS`], the
+/// strings of each file in it by the file's name (tools/mdbook-finish's ui_strings.rs puts
+/// their translations in an edition's pages and scripts).
+const UI_STRINGS: &str = "theme/ui-strings.toml";
+/// The key of [`UI_STRINGS`] for the strings of mdBook's page template, on every page.
+const UI_PAGE: &str = "mdbook/index.hbs";
+
+fn ui_strings(root: &Path) -> Result<std::collections::BTreeMap<String, Vec<String>>> {
+    let path = root.join(UI_STRINGS);
+    let text = std::fs::read_to_string(&path).with_context(|| format!("reading {UI_STRINGS}"))?;
+    toml::from_str(&text).with_context(|| format!("{UI_STRINGS} is not a list of strings by file"))
+}
+
+/// [`UI_STRINGS`] as messages of the template, each once, its source the files it is in.
+fn ui_messages(root: &Path) -> Result<String> {
+    let mut messages: Vec<(&String, Vec<&String>)> = Vec::new();
+    let list = ui_strings(root)?;
+    for (file, strings) in &list {
+        for english in strings {
+            match messages.iter_mut().find(|(known, _)| *known == english) {
+                Some((_, files)) => files.push(file),
+                None => messages.push((english, vec![file])),
+            }
+        }
+    }
+    let mut out = String::new();
+    for (english, files) in messages {
+        let files: Vec<&str> = files.iter().map(|f| f.as_str()).collect();
+        out.push_str(&format!(
+            "\n#. the page around the chapters, or a script's message ({UI_STRINGS})\n#: {}\nmsgid {}\nmsgstr \"\"\n",
+            files.join(" "),
+            po_string(english)
+        ));
+    }
+    Ok(out)
 }
 
 /// `text` as a PO string literal.
@@ -182,6 +220,7 @@ pub fn check(root: &Path) -> Result<()> {
         crate::book::check_diagrams_drawn(&html)?;
         crate::links::check_fragments(&html)?;
         check_code_blocks(&english, &html, language)?;
+        check_ui_strings(root, &html, language)?;
         eprintln!(
             "the {language} edition: every message translated and checked; built, links and code blocks checked"
         );
@@ -324,7 +363,12 @@ fn check_code_blocks(english: &Path, html: &Path, language: &str) -> Result<()> 
     for page in files_with_extension(english, "html")? {
         let relative = page.strip_prefix(english).unwrap_or(&page);
         let translated = html.join(relative);
-        if relative.starts_with(language) || relative.starts_with("hidden-lines") {
+        // The edition's own pages when it sits in the site, and the PDF step's copy of print.html
+        // (xtask/src/pdf.rs), which an interrupted PDF build can leave behind.
+        if relative.starts_with(language)
+            || relative.starts_with("hidden-lines")
+            || relative == Path::new("print-pdf.html")
+        {
             continue;
         }
         let read = |path: &Path| {
@@ -361,5 +405,81 @@ fn check_code_blocks(english: &Path, html: &Path, language: &str) -> Result<()> 
         blocks += a.len();
     }
     eprintln!("{language}: {blocks} code blocks on {pages} pages, each the English one");
+    Ok(())
+}
+
+/// No page or script of the edition in `html` still holds a string of [`UI_STRINGS`] in English:
+/// as a whole attribute value or element content of a page, or a whole string literal (in any
+/// quote) or attribute value of the script it is listed for (`mdbook/NAME.js`, `theme/NAME.js`:
+/// the edition's copy, `NAME-<hash>.js`).
+fn check_ui_strings(root: &Path, html: &Path, language: &str) -> Result<()> {
+    let mut english = Vec::new();
+    for (file, strings) in ui_strings(root)? {
+        let (folder, stem) = match file.strip_suffix(".js") {
+            _ if file == UI_PAGE => ("", None),
+            Some(script) => match script.rsplit_once('/') {
+                Some(("mdbook", stem)) => ("", Some(stem.to_string())),
+                Some(("theme", stem)) => ("theme", Some(stem.to_string())),
+                _ => bail!("{UI_STRINGS}: `{file}` is not a file of strings"),
+            },
+            None => bail!("{UI_STRINGS}: `{file}` is not a file of strings"),
+        };
+        let copies: Vec<PathBuf> = files_with_extension(
+            &html.join(folder),
+            if stem.is_some() { "js" } else { "html" },
+        )?
+        .into_iter()
+        .filter(|path| match &stem {
+            None => true,
+            Some(stem) => {
+                path.parent() == Some(&html.join(folder))
+                    && path
+                        .file_name()
+                        .and_then(|n| n.to_str())
+                        .and_then(|n| n.strip_prefix(&format!("{stem}-")))
+                        .is_some_and(|hash| hash.len() == 11)
+            }
+        })
+        .collect();
+        if copies.is_empty() {
+            bail!("{language}: no copy of {file} in {}", html.display());
+        }
+        for copy in copies {
+            let text = std::fs::read_to_string(&copy)
+                .with_context(|| format!("reading {}", copy.display()))?;
+            for string in &strings {
+                let whole = if file == UI_PAGE {
+                    vec![format!("\"{string}\""), format!(">{string}<")]
+                } else {
+                    ["\"", "'", "`"]
+                        .iter()
+                        .map(|q| {
+                            let escaped =
+                                string.replace('\\', "\\\\").replace(q, &format!("\\{q}"));
+                            format!("{q}{escaped}{q}")
+                        })
+                        .collect()
+                };
+                if whole.iter().any(|w| text.contains(w.as_str())) {
+                    let relative = copy.strip_prefix(html).unwrap_or(&copy);
+                    english.push(format!("{}: {string:?} ({file})", relative.display()));
+                }
+            }
+        }
+    }
+    if !english.is_empty() {
+        let shown = english
+            .iter()
+            .take(8)
+            .cloned()
+            .collect::<Vec<_>>()
+            .join("\n  ");
+        bail!(
+            "the {language} edition shows {} string(s) of {UI_STRINGS} in English (translate them in \
+             po/{language}.po; tools/mdbook-finish puts them in):\n  {shown}",
+            english.len()
+        );
+    }
+    eprintln!("{language}: the page around the chapters and the scripts' messages translated");
     Ok(())
 }

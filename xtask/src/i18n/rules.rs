@@ -130,15 +130,40 @@ fn compare(
     }
 }
 
-/// How many bold and italic spans CommonMark makes of `text` (code spans already taken out): a
-/// simplified reading of its flanking rules, enough to tell a span that renders from one whose
-/// delimiters would show.
+/// How many bold and italic spans a page shows for `text` (code spans already taken out), once
+/// mdbook-gettext has put it in: it parses a translation and writes it back, and writes italics
+/// with `_` (`*预算*` becomes `_预算_`), which CommonMark does not read as emphasis between two
+/// letters (`的_预算_开始` shows its underscores). So the text is read once as written, its italics
+/// rewritten with `_`, and read again. The reading is a simplified form of CommonMark's flanking
+/// rules, enough to tell a span that renders from one whose delimiters would show.
 fn emphasis_spans(text: &str) -> usize {
+    let (_, pairs) = emphasis_pairs(text);
+    let mut rewritten = text.to_string();
+    // Back to front, so earlier positions stay valid.
+    let mut singles: Vec<(usize, usize)> = pairs
+        .into_iter()
+        .filter(|&(open, close)| {
+            text[open..].starts_with('*')
+                && !text[open..].starts_with("**")
+                && !text[close..].starts_with("**")
+        })
+        .flat_map(|(open, close)| [(open, 1), (close, 1)])
+        .collect();
+    singles.sort_unstable();
+    for (at, len) in singles.into_iter().rev() {
+        rewritten.replace_range(at..at + len, "_");
+    }
+    emphasis_pairs(&rewritten).0
+}
+
+/// The emphasis spans CommonMark would make of `text`: their number, and the byte positions of
+/// each span's opening and closing delimiter runs.
+fn emphasis_pairs(text: &str) -> (usize, Vec<(usize, usize)>) {
     let punctuation =
         |c: Option<char>| c.is_none_or(|c| c.is_ascii_punctuation() || is_unicode_punctuation(c));
     let space = |c: Option<char>| c.is_none_or(char::is_whitespace);
-    let mut open: Vec<&str> = Vec::new();
-    let mut spans = 0;
+    let mut open: Vec<(&str, usize)> = Vec::new();
+    let mut pairs = Vec::new();
     for run in DELIMITER.find_iter(text) {
         let before = text[..run.start()].chars().next_back();
         let after = text[run.end()..].chars().next();
@@ -152,14 +177,18 @@ fn emphasis_spans(text: &str) -> usize {
         } else {
             (left, right)
         };
-        if can_close && open.last() == Some(&run.as_str()) {
-            open.pop();
-            spans += 1;
+        if can_close
+            && open
+                .last()
+                .is_some_and(|(delimiter, _)| *delimiter == run.as_str())
+        {
+            let (_, at) = open.pop().expect("checked");
+            pairs.push((at, run.start()));
         } else if can_open {
-            open.push(run.as_str());
+            open.push((run.as_str(), run.start()));
         }
     }
-    spans
+    (pairs.len(), pairs)
 }
 
 /// CommonMark's Unicode punctuation, for the characters a Chinese text uses: the CJK symbols
@@ -211,7 +240,11 @@ mod tests {
         assert_eq!(emphasis_spans("**Listing 5-1:** A countdown"), 1);
         assert_eq!(emphasis_spans("**示例 5-1：**一个倒计时"), 0);
         assert_eq!(emphasis_spans("**示例 5-1**：一个倒计时"), 1);
-        assert_eq!(emphasis_spans("这是*轮询*的意思"), 1);
+        // mdbook-gettext writes italics back with `_`: between letters they would show.
+        assert_eq!(emphasis_spans("这是*轮询*的意思"), 0);
+        assert_eq!(emphasis_spans("这是 *轮询* 的意思"), 1);
+        assert_eq!(emphasis_spans("这是**轮询**的意思"), 1);
+        assert_eq!(emphasis_spans("（*poll*）的意思"), 1);
         assert_eq!(emphasis_spans("这是_轮询_的意思"), 0);
         assert_eq!(emphasis_spans("this is _polling_ here"), 1);
         assert!(!problems("**Listing 5-1:** A countdown", "**示例 5-1：**倒计时").is_empty());
