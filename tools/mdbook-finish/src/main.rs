@@ -26,7 +26,9 @@
 //! - `diagram_labels`: the line breaks mdBook's html renderer writes into mermaid's labels taken
 //!   out, so each label is laid out as mermaid drew it;
 //! - `language_picker`: a link to the same page of each other edition (`po/LANG.po`) in the top
-//!   bar of every page, and its `<link rel="alternate" hreflang>`.
+//!   bar of every page, and its `<link rel="alternate" hreflang>`;
+//! - `ui_strings`: in a translated edition, the page's chrome and the scripts' messages
+//!   (theme/ui-strings.toml) in its language, from its `po/LANG.po`.
 //!
 //! Any doubt (a page read differently from mdBook's index, a missing file, a page laid out
 //! differently from what a job expects) fails the build, naming the page.
@@ -45,6 +47,7 @@ mod search_index;
 mod search_index_file;
 mod search_page;
 mod search_scripts;
+mod ui_strings;
 
 use anyhow::{Result, bail};
 use context::RenderContext;
@@ -191,6 +194,16 @@ fn other_jobs(context: &RenderContext, html: &Path, pages: &mut [Page]) -> Resul
         let linked = language_picker::finish(pages, &editions, current)?;
         said.push(format!("a language picker on {linked} pages"));
     }
+    let translated = ui_strings::finish(
+        &context.root,
+        html,
+        pages,
+        context.config.book.language.as_deref(),
+    )?;
+    said.push(format!(
+        "{translated} strings of the page and scripts translated ({})",
+        ui_strings::LIST
+    ));
     pages::write_changed(pages)?;
     Ok(said)
 }
