@@ -88,8 +88,12 @@ fn translations(root: &Path, language: Option<&str>) -> Result<Option<HashMap<St
     if !po.exists() {
         return Ok(None);
     }
-    let catalog = polib::po_file::parse(&po)
-        .map_err(|error| anyhow::anyhow!("{error}"))
+    // polib 0.2 panics on a header without one of gettext's usual fields.
+    let catalog = std::panic::catch_unwind(|| polib::po_file::parse(&po))
+        .map_err(|_| {
+            anyhow::anyhow!("its header lacks one of gettext's fields (msginit writes them)")
+        })
+        .and_then(|parsed| parsed.map_err(|error| anyhow::anyhow!("{error}")))
         .with_context(|| format!("cannot read {}", po.display()))?;
     Ok(Some(
         catalog
@@ -224,9 +228,13 @@ fn replace(text: &str, pairs: &[(String, String)]) -> String {
 fn find_script(html: &Path, folder: &str, stem: &str) -> Result<PathBuf> {
     let dir = html.join(folder);
     let mut found = Vec::new();
-    for entry in
-        std::fs::read_dir(&dir).with_context(|| format!("cannot list {}", dir.display()))?
-    {
+    let entries = match dir.is_dir() {
+        true => Some(
+            std::fs::read_dir(&dir).with_context(|| format!("cannot list {}", dir.display()))?,
+        ),
+        false => None,
+    };
+    for entry in entries.into_iter().flatten() {
         let path = entry?.path();
         let name = path
             .file_name()
@@ -330,5 +338,109 @@ mod tests {
             replacements(&script, "hidden-lines/${file} is missing", Some("缺少文件")).unwrap_err();
         assert!(error.to_string().contains("placeholders"), "{error}");
         assert!(replacements(&script, "a ${file}", Some("${file} 甲")).is_ok());
+    }
+
+    /// A book folder with a list, a PO file, one page and mdBook's book.js.
+    fn book(name: &str, list: &str) -> (PathBuf, PathBuf, Vec<Page>) {
+        let root =
+            std::env::temp_dir().join(format!("mdbook-finish-ui-{name}-{}", std::process::id()));
+        let html = root.join("html");
+        let _ = std::fs::remove_dir_all(&root);
+        std::fs::create_dir_all(root.join("theme")).unwrap();
+        std::fs::create_dir_all(root.join("po")).unwrap();
+        std::fs::create_dir_all(&html).unwrap();
+        std::fs::write(root.join(LIST), list).unwrap();
+        std::fs::write(
+            root.join("po/zh-CN.po"),
+            r#"msgid ""
+msgstr ""
+"Project-Id-Version: t\n"
+"POT-Creation-Date: \n"
+"PO-Revision-Date: \n"
+"Language-Team: \n"
+"Language: zh_CN\n"
+"MIME-Version: 1.0\n"
+"Content-Type: text/plain; charset=UTF-8\n"
+"Content-Transfer-Encoding: 8bit\n"
+"Plural-Forms: nplurals=1; plural=0;\n"
+
+msgid "Copied!"
+msgstr "已复制！"
+
+msgid "Next chapter"
+msgstr "下一章"
+"#,
+        )
+        .unwrap();
+        std::fs::write(html.join("book-0123abcd.js"), "showTooltip(e, 'Copied!');").unwrap();
+        let page = Page {
+            name: "a.html".into(),
+            path: html.join("a.html"),
+            html: r#"<a title="Next chapter"></a><script src="book-0123abcd.js"></script>"#.into(),
+            changed: false,
+        };
+        (root, html, vec![page])
+    }
+
+    const LISTED: &str =
+        "\"mdbook/index.hbs\" = [\"Next chapter\"]\n\"mdbook/book.js\" = [\"Copied!\"]\n";
+
+    #[test]
+    fn translates_an_edition_and_leaves_english_alone() {
+        let (root, html, mut pages) = book("en", LISTED);
+        assert_eq!(finish(&root, &html, &mut pages, Some("en")).unwrap(), 0);
+        assert!(!pages[0].changed);
+        assert!(html.join("book-0123abcd.js").exists());
+
+        assert_eq!(finish(&root, &html, &mut pages, Some("zh-CN")).unwrap(), 2);
+        let text = "showTooltip(e, '已复制！');";
+        let renamed = crate::search_index::hashed_name("book", ".js", text.as_bytes());
+        assert_eq!(std::fs::read_to_string(html.join(&renamed)).unwrap(), text);
+        assert!(!html.join("book-0123abcd.js").exists());
+        assert_eq!(
+            pages[0].html,
+            format!(r#"<a title="下一章"></a><script src="{renamed}"></script>"#)
+        );
+        // A PO file polib cannot read fails, naming it.
+        std::fs::write(
+            root.join("po/zh-CN.po"),
+            "msgid \"\"\nmsgstr \"Content-Type: text/plain; charset=UTF-8\\n\"\n",
+        )
+        .unwrap();
+        let error = format!(
+            "{:#}",
+            finish(&root, &html, &mut pages, Some("zh-CN")).unwrap_err()
+        );
+        assert!(error.contains("zh-CN.po: its header lacks"), "{error}");
+        std::fs::remove_dir_all(&root).unwrap();
+    }
+
+    #[test]
+    fn fails_naming_a_listed_string_that_is_not_in_its_file() {
+        let list = format!("{LISTED}\"theme/x.js\" = [\"Gone\"]\n");
+        let (root, html, mut pages) = book("gone", &list);
+        let error = finish(&root, &html, &mut pages, None)
+            .unwrap_err()
+            .to_string();
+        assert!(error.contains("lists strings of x.js"), "{error}");
+        let list = LISTED.replace("Copied!", "Copied");
+        let (root, html, mut pages) = book("gone", &list);
+        let error = finish(&root, &html, &mut pages, None)
+            .unwrap_err()
+            .to_string();
+        assert!(
+            error.contains(r#""Copied" is not a whole string in"#),
+            "{error}"
+        );
+        let list = LISTED.replace("Next chapter", "Next");
+        let (root, html, mut pages) = book("gone", &list);
+        let error = finish(&root, &html, &mut pages, None)
+            .unwrap_err()
+            .to_string();
+        assert!(
+            error.contains(r#""Next" (mdbook/index.hbs) is on no page"#),
+            "{error}"
+        );
+        std::fs::remove_dir_all(&root).unwrap();
     }
 }
