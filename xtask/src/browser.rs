@@ -15,15 +15,14 @@ pub fn test(root: &Path) -> Result<()> {
     // The book this suite tests is built here, into a folder of its own, so it never tests what
     // an earlier step (or an earlier edit) left in book/html, and no other build replaces it
     // while the suite runs.
-    // The whole site: English at its root, each translated edition under LANG/.
+    // The whole site: English at its root, each translated edition under LANG/. The
+    // introduction links the offline PDF, which the hosted site serves beside the pages (each
+    // edition's its own).
     let built = root.join("target/browser-book");
-    let html = site::build(root, &built)?;
+    let html = site::build_with_pdfs(root, &built)?;
     // The suite reads SUMMARY.md through xtask's reading of it (mdBook's own parser).
     let summary = built.join("summary.json");
     crate::summary::write_json(&crate::book_toml::read(root)?.src_dir(root), &summary)?;
-    // The introduction links the offline PDF, which the hosted site serves beside the pages (each
-    // edition's its own).
-    site::add_pdfs(root, &html)?;
     tools::require_system(root, "chromium")?;
     tools::require_node()?;
     let suite = root.join("tests/browser");
@@ -69,8 +68,9 @@ pub fn test(root: &Path) -> Result<()> {
         .env("RUNNER_URL", runner.url())
         // A hang detector, not a budget: the suite takes minutes on a quiet machine, and several
         // times as long on a loaded one (the accessibility pass alone took 6 minutes at a load
-        // of 30 on 2 cores).
-        .timeout(Duration::from_secs(45 * 60))
+        // of 30 on 2 cores; every translated edition's pages are checked too, about twice the
+        // pages since zh-CN).
+        .timeout(Duration::from_secs(75 * 60))
         .run()
         .context(
             "the browser tests failed (see above; screenshots are in target/browser-screenshots)",

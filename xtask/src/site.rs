@@ -1,7 +1,7 @@
 //! The whole site, every edition in it: the English pages at its root and each translated
 //! edition's (`po/LANG.po`, built by [`i18n::build`]) under `LANG/`, where the language picker of
 //! tools/mdbook-finish points, each edition's PDF beside its pages. [`build`] builds it into a
-//! folder (the browser suite's, which adds the PDFs with [`add_pdfs`]); [`publish`] writes it to
+//! folder ([`build_with_pdfs`] with the PDFs: the browser suite's); [`publish`] writes it to
 //! `book/html`, which CI deploys (`cargo xtask pdf`); `cargo xtask serve` serves the same layout
 //! ([`serve`]).
 //!
@@ -24,20 +24,30 @@ use std::time::{Duration, Instant};
 
 /// Builds the site into `dest` (`dest/html`: English at its root, each edition under `LANG/`,
 /// with its own hidden-lines files, search index and fonts) and returns `dest/html`.
+///
+/// The English book is built last: tools/mdbook-diagrams keeps in its cache
+/// (`target/diagrams/cache`) only the drawings of the last build, and the browser suite compares
+/// the English pages' drawings with those.
 pub fn build(root: &Path, dest: &Path) -> Result<PathBuf> {
+    let mut editions = Vec::new();
+    for language in i18n::languages(root)? {
+        editions.push((i18n::build(root, &language)?, language));
+    }
     book::build_into(root, dest)?;
     let html = dest.join("html");
-    for language in i18n::languages(root)? {
-        copy_edition(&i18n::build(root, &language)?, &html, &language)?;
+    for (pages, language) in editions {
+        copy_edition(&pages, &html, &language)?;
     }
     Ok(html)
 }
 
-/// Every edition's PDF (pdf.rs), each printed from its edition's own build (`book/html`,
-/// `book/LANG/html`, where it leaves a copy) and copied beside that edition's pages in the site
-/// `html`.
-pub fn add_pdfs(root: &Path, html: &Path) -> Result<()> {
-    for (language, pdf) in pdfs(root)? {
+/// [`build`], with every edition's PDF (pdf.rs) beside its pages; the PDFs are printed first
+/// (each from its edition's own build, `book/html` or `book/LANG/html`), so the site's English
+/// book is still the last one built.
+pub fn build_with_pdfs(root: &Path, dest: &Path) -> Result<PathBuf> {
+    let pdfs = pdfs(root)?;
+    let html = build(root, dest)?;
+    for (language, pdf) in pdfs {
         let dir = match &language {
             Some(language) => html.join(language),
             None => html.to_path_buf(),
@@ -45,7 +55,7 @@ pub fn add_pdfs(root: &Path, html: &Path) -> Result<()> {
         std::fs::copy(&pdf, dir.join(pdf.file_name().context("a PDF has a name")?))
             .with_context(|| format!("cannot copy {} into {}", pdf.display(), dir.display()))?;
     }
-    Ok(())
+    Ok(html)
 }
 
 /// `cargo xtask pdf`: every edition's PDF, and the site CI publishes in `book/html`, each
