@@ -129,11 +129,14 @@ pub fn finish(
         translated += pairs.iter().filter(|p| !p.is_empty()).count();
         match &place {
             Place::Pages => {
-                for (english, pairs) in strings.iter().zip(&pairs) {
+                for english in strings {
                     let forms = place.forms(english);
-                    let found = pages
-                        .iter()
-                        .any(|page| forms.iter().any(|f| !f.is_empty() && page.html.contains(f)));
+                    let found = pages.iter().any(|page| {
+                        let (before, _, after) = around_main(&page.html);
+                        forms
+                            .iter()
+                            .any(|f| !f.is_empty() && (before.contains(f) || after.contains(f)))
+                    });
                     if !found {
                         bail!(
                             "{LIST}: {english:?} ({key}) is on no page of {}: mdBook's page \
@@ -141,11 +144,16 @@ pub fn finish(
                             html.display()
                         );
                     }
-                    if pairs.is_empty() {
-                        continue;
-                    }
-                    for page in pages.iter_mut() {
-                        let text = replace(&page.html, pairs);
+                }
+                let pairs: Vec<(String, String)> = pairs.into_iter().flatten().collect();
+                if pairs.is_empty() {
+                    continue;
+                }
+                for page in pages.iter_mut() {
+                    let (before, main, after) = around_main(&page.html);
+                    let (new_before, new_after) = (replace(before, &pairs), replace(after, &pairs));
+                    if new_before != before || new_after != after {
+                        let text = [new_before.as_str(), main, new_after.as_str()].concat();
                         page.set(text);
                     }
                 }
@@ -211,6 +219,18 @@ fn replacements(
         .zip(place.forms(translation))
         .filter(|(from, _)| !from.is_empty())
         .collect())
+}
+
+/// A page as the part before its chapter (`<main>…</main>`), the chapter, and the part after:
+/// the template's strings are looked for around the chapter only (print.html holds every
+/// chapter). A page without one is all "before".
+fn around_main(html: &str) -> (&str, &str, &str) {
+    match (html.find("<main>"), html.rfind("</main>")) {
+        (Some(start), Some(end)) if start < end => {
+            (&html[..start], &html[start..end], &html[end..])
+        }
+        _ => (html, "", ""),
+    }
 }
 
 fn replace(text: &str, pairs: &[(String, String)]) -> String {
@@ -376,7 +396,7 @@ msgstr "下一章"
         let page = Page {
             name: "a.html".into(),
             path: html.join("a.html"),
-            html: r#"<a title="Next chapter"></a><script src="book-0123abcd.js"></script>"#.into(),
+            html: r#"<a title="Next chapter"></a><main><p title="Next chapter"></p></main><script src="book-0123abcd.js"></script>"#.into(),
             changed: false,
         };
         (root, html, vec![page])
@@ -399,7 +419,10 @@ msgstr "下一章"
         assert!(!html.join("book-0123abcd.js").exists());
         assert_eq!(
             pages[0].html,
-            format!(r#"<a title="下一章"></a><script src="{renamed}"></script>"#)
+            // The chapter's own words are left to the PO file's chapter messages.
+            format!(
+                r#"<a title="下一章"></a><main><p title="Next chapter"></p></main><script src="{renamed}"></script>"#
+            )
         );
         // A PO file polib cannot read fails, naming it.
         std::fs::write(
