@@ -128,10 +128,7 @@ pub struct Translations(HashMap<String, String>);
 
 impl Translations {
     pub fn read(root: &Path, language: &str) -> Result<Self> {
-        let po = po_file(root, language);
-        let catalog = polib::po_file::parse(&po)
-            .map_err(|error| anyhow::anyhow!("{error}"))
-            .with_context(|| format!("reading {}", po.display()))?;
+        let catalog = read_catalog(&po_file(root, language), &format!("po/{language}.po"))?;
         Ok(Translations(
             catalog
                 .messages()
@@ -154,6 +151,44 @@ impl Translations {
             .find(|(english, _)| crate::summary::plain(english) == title)
             .map(|(_, translated)| crate::summary::plain(translated))
     }
+}
+
+/// The header fields polib (as mdbook-gettext uses it) requires: it panics on a file without one.
+const HEADER_FIELDS: &[&str] = &[
+    "Project-Id-Version",
+    "POT-Creation-Date",
+    "PO-Revision-Date",
+    "Language-Team",
+    "MIME-Version",
+    "Content-Type",
+    "Content-Transfer-Encoding",
+    "Language",
+    "Plural-Forms",
+];
+
+/// A PO file read with polib, as mdbook-gettext reads it, after checking the header fields whose
+/// absence would make polib (and mdbook-gettext) panic. `name` names the file in errors.
+fn read_catalog(po: &Path, name: &str) -> Result<polib::catalog::Catalog> {
+    let text = std::fs::read_to_string(po).with_context(|| format!("cannot read {name}"))?;
+    let header = text
+        .split("\n\n")
+        .find(|entry| entry.contains("msgid \"\""))
+        .unwrap_or("");
+    let missing: Vec<&str> = HEADER_FIELDS
+        .iter()
+        .copied()
+        .filter(|field| !header.contains(&format!("\"{field}:")))
+        .collect();
+    if !missing.is_empty() {
+        bail!(
+            "{name}: its header (the first entry, msgid \"\") lacks {}; mdbook-gettext cannot read \
+             it without them (e.g. \"Plural-Forms: nplurals=1; plural=0;\\n\"; `msginit` writes them all)",
+            missing.join(", ")
+        );
+    }
+    polib::po_file::parse(po)
+        .map_err(|error| anyhow::anyhow!("{error}"))
+        .with_context(|| format!("reading {name}"))
 }
 
 /// `cargo xtask i18n extract`: the messages to translate, as `po/messages.pot` (a PO editor's
@@ -210,10 +245,10 @@ pub fn check(root: &Path) -> Result<()> {
         return Ok(());
     }
     let pot = extract_template(root)?;
+    // The English pages the editions' code blocks are compared with, built now: a page left by
+    // an earlier build would hold an older listing.
+    crate::book::build(root)?;
     let english = root.join("book/html");
-    if !english.join("index.html").exists() {
-        crate::book::build(root)?;
-    }
     for language in &languages {
         check_catalog(root, language, &pot)?;
         let html = build(root, language)?;
@@ -256,6 +291,7 @@ pub fn build(root: &Path, language: &str) -> Result<PathBuf> {
 fn check_catalog(root: &Path, language: &str, pot: &Path) -> Result<()> {
     let po = po_file(root, language);
     let name = format!("po/{language}.po");
+    read_catalog(&po, &name)?;
     Cmd::new("msgfmt")
         .args(["--check", "--output-file=/dev/null"])
         .arg(&po)
@@ -276,9 +312,7 @@ fn check_catalog(root: &Path, language: &str, pot: &Path) -> Result<()> {
         .arg(&merged)
         .quiet()
         .run()?;
-    let catalog = polib::po_file::parse(&merged)
-        .map_err(|error| anyhow::anyhow!("{error}"))
-        .with_context(|| format!("reading {name} merged with the English"))?;
+    let catalog = read_catalog(&merged, &format!("{name} merged with the English"))?;
     let letter = Regex::new(r"\p{L}").expect("pattern");
     let code = Regex::new(r"`[^`]*`").expect("pattern");
     let mut untranslated = Vec::new();
@@ -353,6 +387,30 @@ fn excerpt(text: &str) -> String {
     }
 }
 
+/// The two lines from a little before their first difference, so that the difference shows.
+fn around_difference(a: &str, b: &str) -> (String, String) {
+    let same = a
+        .char_indices()
+        .zip(b.chars())
+        .find(|((_, x), y)| x != y)
+        .map_or(a.len().min(b.len()), |((at, _), _)| at);
+    let start = a[..same]
+        .char_indices()
+        .rev()
+        .nth(30)
+        .map_or(0, |(at, _)| at);
+    let cut = |line: &str| {
+        let from = if line.is_char_boundary(start) {
+            start
+        } else {
+            0
+        };
+        let shown: String = line[from..].chars().take(90).collect();
+        format!("{}{shown}", if from > 0 { "…" } else { "" })
+    };
+    (cut(a), cut(b))
+}
+
 /// Each page of the edition in `html` shows the code blocks of the English page of the same name,
 /// in the same order, character for character (diagrams are drawings, not `<pre>` blocks, and
 /// their labels are translated).
@@ -389,7 +447,11 @@ fn check_code_blocks(english: &Path, html: &Path, language: &str) -> Result<()> 
                 .zip(y.lines())
                 .position(|(x, y)| x != y)
                 .unwrap_or(0);
-            let at = |block: &str| excerpt(block.lines().nth(line).unwrap_or("(no such line)"));
+            let (x_line, y_line) = (
+                x.lines().nth(line).unwrap_or("(no such line)"),
+                y.lines().nth(line).unwrap_or("(no such line)"),
+            );
+            let at = around_difference(x_line, y_line);
             bail!(
                 "{language}/{}: code block {} differs from the English page's, line {} (the \
                  code of a translated edition is the English code):\n  English: {}\n  \
@@ -397,8 +459,8 @@ fn check_code_blocks(english: &Path, html: &Path, language: &str) -> Result<()> 
                 relative.display(),
                 index + 1,
                 line + 1,
-                at(x),
-                at(y),
+                at.0,
+                at.1,
             );
         }
         pages += 1;
@@ -489,4 +551,44 @@ fn check_ui_strings(root: &Path, html: &Path, language: &str) -> Result<()> {
     }
     eprintln!("{language}: the page around the chapters and the scripts' messages translated");
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_po_file_without_a_header_field_is_named_not_a_panic() {
+        let dir = std::env::temp_dir().join(format!("xtask-i18n-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let po = dir.join("xx.po");
+        let header = "msgid \"\"\nmsgstr \"\"\n\"Project-Id-Version: x\\n\"\n\"POT-Creation-Date: \\n\"\n\"PO-Revision-Date: \\n\"\n\"Language-Team: \\n\"\n\"MIME-Version: 1.0\\n\"\n\"Content-Type: text/plain; charset=UTF-8\\n\"\n\"Content-Transfer-Encoding: 8bit\\n\"\n\"Language: xx\\n\"\n";
+        std::fs::write(&po, format!("{header}\nmsgid \"a\"\nmsgstr \"b\"\n")).unwrap();
+        let error = read_catalog(&po, "po/xx.po").err().expect("refused");
+        assert!(
+            format!("{error:#}").contains("lacks Plural-Forms"),
+            "{error:#}"
+        );
+        let plural = "\"Plural-Forms: nplurals=1; plural=0;\\n\"\n";
+        std::fs::write(
+            &po,
+            format!("{header}{plural}\nmsgid \"a\"\nmsgstr \"b\"\n"),
+        )
+        .unwrap();
+        assert!(read_catalog(&po, "po/xx.po").is_ok());
+    }
+
+    #[test]
+    fn the_difference_of_two_code_lines_is_shown() {
+        let english = format!(
+            "{}# every kernel test in QEMU",
+            "cargo xtask kernel test    ".repeat(3)
+        );
+        let chinese = english.replace("every kernel test", "每个内核测试");
+        let (a, b) = around_difference(&english, &chinese);
+        assert!(
+            a.contains("# every kernel") && b.contains("# 每个内核"),
+            "{a} / {b}"
+        );
+    }
 }

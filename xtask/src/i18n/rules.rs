@@ -17,6 +17,10 @@ static LINK: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"\]\(([^)\s]+)\)").e
 static TAG: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"</?[a-zA-Z][^>]*>").expect("pattern"));
 static NUMBER: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"\d+(?:[.,]\d+)*").expect("pattern"));
 static FOOTNOTE: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"\[\^[^\]]+\]").expect("pattern"));
+static ATTRIBUTES: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"\{[#.][^}]*\}").expect("pattern"));
+static QUOTED: LazyLock<Regex> = LazyLock::new(|| Regex::new(r#""[^"]*""#).expect("pattern"));
+static PIPED: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"\|[^|]*\|").expect("pattern"));
 static TICKS: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"`+").expect("pattern"));
 static DELIMITER: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"\*+|_+").expect("pattern"));
 
@@ -28,6 +32,19 @@ pub fn problems(english: &str, translation: &str) -> Vec<String> {
         let fence = |text: &str| text.lines().next().unwrap_or_default().to_string();
         if fence(english) != fence(translation) {
             found.push(format!("the fence line {:?} changed", fence(english)));
+        } else if fence(english) == "```mermaid" {
+            let (a, b) = (mermaid_skeleton(english), mermaid_skeleton(translation));
+            if let Some((a, b)) = a.iter().zip(&b).find(|(a, b)| a != b) {
+                found.push(format!(
+                    "the diagram's structure changed, not only its labels: {a:?} became {b:?}"
+                ));
+            } else if a.len() != b.len() {
+                found.push(format!(
+                    "the diagram has {} lines of structure in English, {} here",
+                    a.len(),
+                    b.len()
+                ));
+            }
         }
         return found;
     }
@@ -39,8 +56,11 @@ pub fn problems(english: &str, translation: &str) -> Vec<String> {
         &count(code),
         &mut found,
     );
-    let kinds: [(&str, &Regex); 4] = [
+    let kinds: [(&str, &Regex); 5] = [
         ("link target", &LINK),
+        // `{#id}` after a heading's text: in a translation it would show as text (the English
+        // anchor is kept without it).
+        ("attribute block", &ATTRIBUTES),
         ("HTML tag", &TAG),
         ("footnote reference", &FOOTNOTE),
         ("number", &NUMBER),
@@ -68,6 +88,32 @@ pub fn problems(english: &str, translation: &str) -> Vec<String> {
         ));
     }
     found
+}
+
+/// A mermaid diagram without its labels, one entry per line: what a translation must keep. Labels
+/// are quoted text, `|edge labels|`, what follows `:` in sequence and state diagrams (messages,
+/// notes, transitions) and ` as ` (a participant's name); comments (`%%`) are dropped.
+fn mermaid_skeleton(block: &str) -> Vec<String> {
+    let kind = block.lines().nth(1).unwrap_or_default().trim().to_string();
+    let labelled_after_colon =
+        kind.starts_with("sequenceDiagram") || kind.starts_with("stateDiagram");
+    block
+        .lines()
+        .map(str::trim)
+        .filter(|line| !line.is_empty() && !line.starts_with("%%"))
+        .map(|line| {
+            let line = QUOTED.replace_all(line, "\"\"");
+            let line = PIPED.replace_all(&line, "||").into_owned();
+            let line = match line.split_once(" as ") {
+                Some((before, _)) if labelled_after_colon => format!("{before} as"),
+                _ => line,
+            };
+            match line.split_once(':') {
+                Some((before, _)) if labelled_after_colon => format!("{}:", before.trim_end()),
+                _ => line,
+            }
+        })
+        .collect()
 }
 
 /// Whether a message is a whole fenced block (mdbook-xgettext extracts a diagram so).
@@ -233,6 +279,27 @@ mod tests {
         let english = "```bob\n\"ready\" --> `x`\n```";
         assert!(problems(english, "```bob\n\"就绪\" --> `x`\n```").is_empty());
         assert!(!problems(english, "```text\n\"就绪\"\n```").is_empty());
+    }
+
+    #[test]
+    fn a_mermaid_translation_keeps_the_structure() {
+        let english = "```mermaid\nstateDiagram-v2\n    %% labels\n    state \"Ready\" as Ready\n    Ready --> Running: poll\n    Running --> [*]: ends\n```";
+        let good = "```mermaid\nstateDiagram-v2\n    %% 标签\n    state \"就绪\" as Ready\n    Ready --> Running: poll\n    Running --> [*]: 结束\n```";
+        assert!(
+            problems(english, good).is_empty(),
+            "{:?}",
+            problems(english, good)
+        );
+        let broken = good.replace("[*]: 结束", "[*: 结束");
+        assert!(!problems(english, &broken).is_empty());
+        let dropped = good.replace("    Ready --> Running: poll\n", "");
+        assert!(!problems(english, &dropped).is_empty());
+    }
+
+    #[test]
+    fn a_heading_attribute_in_a_translation_is_refused() {
+        assert!(!problems("Structural fields", "结构化字段 {#renamed}").is_empty());
+        assert!(problems("Structural fields", "结构化字段").is_empty());
     }
 
     #[test]
