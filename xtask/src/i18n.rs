@@ -218,12 +218,16 @@ pub fn update(root: &Path) -> Result<()> {
             .arg(&pot)
             .timeout(Duration::from_secs(60))
             .run()?;
-        let stats = Cmd::new("msgfmt")
-            .args(["--statistics", "--output-file=/dev/null"])
-            .arg(&po)
-            .quiet()
-            .capture()?;
-        eprintln!("po/{language}.po: {}", stats.stderr.trim());
+        let name = format!("po/{language}.po");
+        let review = review(&read_catalog(&po, &name)?);
+        eprintln!(
+            "{name}: {} messages; to translate: {} new, {} fuzzy (their English changed); {} of \
+             figures or code alone need no translation (a PO editor lists them as untranslated)",
+            review.total,
+            review.untranslated.len(),
+            review.fuzzy.len(),
+            review.figures
+        );
     }
     Ok(())
 }
@@ -313,35 +317,13 @@ fn check_catalog(root: &Path, language: &str, pot: &Path) -> Result<()> {
         .quiet()
         .run()?;
     let catalog = read_catalog(&merged, &format!("{name} merged with the English"))?;
-    let letter = Regex::new(r"\p{L}").expect("pattern");
-    let code = Regex::new(r"`[^`]*`").expect("pattern");
-    let mut untranslated = Vec::new();
-    let mut fuzzy = Vec::new();
-    let mut broken = Vec::new();
-    let mut total = 0;
-    for message in catalog.messages() {
-        let english = message.msgid();
-        let translation = message.msgstr().unwrap_or_default();
-        let where_ = format!("{}: {:?}", message.source(), excerpt(english));
-        total += 1;
-        if message.is_fuzzy() {
-            fuzzy.push(where_);
-        } else if translation.is_empty() {
-            // A message of figures, symbols and code alone reads the same in every edition.
-            let words = if rules::is_block(english) {
-                english.to_string()
-            } else {
-                code.replace_all(english, "").into_owned()
-            };
-            if letter.is_match(&words) {
-                untranslated.push(where_);
-            }
-        } else {
-            for problem in rules::problems(english, translation) {
-                broken.push(format!("{where_}: {problem}"));
-            }
-        }
-    }
+    let Review {
+        untranslated,
+        fuzzy,
+        broken,
+        total,
+        ..
+    } = review(&catalog);
     let list = |items: &[String]| {
         let shown: Vec<&str> = items.iter().take(8).map(String::as_str).collect();
         let more = items.len().saturating_sub(shown.len());
@@ -376,6 +358,58 @@ fn check_catalog(root: &Path, language: &str, pot: &Path) -> Result<()> {
     }
     eprintln!("{name}: {total} messages, every one with words translated and checked");
     Ok(())
+}
+
+/// What a PO file's messages need, each named by its file and first words.
+struct Review {
+    /// Messages with words and no translation.
+    untranslated: Vec<String>,
+    /// Messages whose English changed since they were translated.
+    fuzzy: Vec<String>,
+    /// Translations that break a rule of [`rules`], with the rule.
+    broken: Vec<String>,
+    /// Messages of figures, symbols and code alone, left untranslated: they read the same in
+    /// every edition (mdbook-gettext shows the English), so they need no translation, though a PO
+    /// editor lists them as untranslated.
+    figures: usize,
+    total: usize,
+}
+
+fn review(catalog: &polib::catalog::Catalog) -> Review {
+    let letter = Regex::new(r"\p{L}").expect("pattern");
+    let code = Regex::new(r"`[^`]*`").expect("pattern");
+    let mut review = Review {
+        untranslated: Vec::new(),
+        fuzzy: Vec::new(),
+        broken: Vec::new(),
+        figures: 0,
+        total: 0,
+    };
+    for message in catalog.messages() {
+        let english = message.msgid();
+        let translation = message.msgstr().unwrap_or_default();
+        let where_ = format!("{}: {:?}", message.source(), excerpt(english));
+        review.total += 1;
+        if message.is_fuzzy() {
+            review.fuzzy.push(where_);
+        } else if translation.is_empty() {
+            let words = if rules::is_block(english) {
+                english.to_string()
+            } else {
+                code.replace_all(english, "").into_owned()
+            };
+            if letter.is_match(&words) {
+                review.untranslated.push(where_);
+            } else {
+                review.figures += 1;
+            }
+        } else {
+            for problem in rules::problems(english, translation) {
+                review.broken.push(format!("{where_}: {problem}"));
+            }
+        }
+    }
+    review
 }
 
 /// The first words of a message, for naming it.
