@@ -37,14 +37,24 @@ async function run(block) {
     await block.hover();
     const button = block.locator(".play-button");
     await button.waitFor({ state: "visible", timeout: 10_000 });
+    // Every text the block's result shows, in order, from what it shows now: book.js writes its
+    // "Running..." (in the page's language: a translated edition has its own words) at once, and
+    // the answer when it comes, in a later task.
+    await block.evaluate((pre) => {
+        const now = () => pre.querySelector("code.result")?.innerText;
+        pre.shown = [now()];
+        pre.watcher?.disconnect();
+        pre.watcher = new MutationObserver(() => {
+            if (now() !== pre.shown.at(-1)) {
+                pre.shown.push(now());
+            }
+        });
+        pre.watcher.observe(pre, { childList: true, subtree: true, characterData: true });
+    });
     await button.click();
     const result = block.locator("code.result");
     await result.waitFor();
-    await block.page().waitForFunction(
-        (element) => element.innerText !== "Running...",
-        await result.elementHandle(),
-        { timeout: 30_000 },
-    );
+    await block.page().waitForFunction((pre) => pre.shown.length >= 3, await block.elementHandle(), { timeout: 30_000 });
     return result.innerText();
 }
 
