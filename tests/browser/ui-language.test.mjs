@@ -23,7 +23,7 @@ function translations(language) {
         if (/^#,.*\bfuzzy\b/m.test(entry) || /^#~/m.test(entry)) {
             continue;
         }
-        const lines = entry.split("\n").filter((line) => !line.startsWith("#"));
+        const lines = entry.split("\n").filter((line) => line && !line.startsWith("#"));
         const at = (keyword) => lines.findIndex((line) => line.startsWith(`${keyword} `));
         const [id, str] = [at("msgid"), at("msgstr")];
         if (id < 0 || str < id) {
